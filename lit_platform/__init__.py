@@ -1,0 +1,88 @@
+"""lit-platform: information-literacy learning for library services."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from . import config as config_module
+from .extensions import csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = config_module.PROJECT_ROOT
+
+
+def create_app(config: Mapping | object | None = None) -> Flask:
+    """Build the application. `config` is a mapping (or object) of overrides for tests and tools."""
+    app = Flask(
+        __name__,
+        instance_path=str(config_module.INSTANCE_PATH),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(config_module.from_environment())
+    if config is not None:
+        if isinstance(config, Mapping):
+            app.config.update(config)
+        else:
+            app.config.from_object(config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = config_module.normalise_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    config_module.check_production_safety(app.config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from . import models  # noqa: F401  (registers every table on the metadata)
+    from .security import init_security
+    from .templating import init_templating
+
+    init_security(app)
+    init_templating(app)
+    register_blueprints(app)
+    return app
+
+
+def register_blueprints(app: Flask) -> None:
+    from .accounts.views import bp as accounts_bp
+    from .admin.views import bp as admin_bp
+    from .core.views import bp as core_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp)
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection, connection_record):
+    """SQLite: enforce foreign keys, use WAL, wait for locks, and let SQLAlchemy issue BEGIN.
+
+    The pysqlite driver's own transaction handling breaks SAVEPOINT and BEGIN IMMEDIATE;
+    SQLAlchemy's documented recipe hands control back to SQLAlchemy.
+    """
+    import sqlite3
+
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection):
+    if connection.dialect.name == "sqlite":
+        mode = connection.get_execution_options().get("sqlite_begin", "")
+        connection.exec_driver_sql(f"BEGIN {mode}".strip())

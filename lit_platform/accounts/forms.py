@@ -1,0 +1,104 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, ValidationError
+
+from .passwords import MAX_LENGTH, password_problems
+from .services import find_user_by_email, normalise_email, registration_policy
+
+EMAIL_MESSAGE = "Enter an e-mail address in the form name@example.org."
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail address", filters=[_strip],
+                       validators=[DataRequired("Enter your e-mail address.")],
+                       render_kw={"autocomplete": "username"})
+    password = PasswordField("Password", validators=[DataRequired("Enter your password.")],
+                             render_kw={"autocomplete": "current-password"})
+    submit = SubmitField("Sign in")
+
+
+class NewPasswordMixin:
+    def check_new_password(self, field, email="", name=""):
+        problems = password_problems(field.data or "", email, name)
+        if problems:
+            raise ValidationError(" ".join(problems))
+
+
+PASSWORD_HINT = (f"At least 8 characters; up to {MAX_LENGTH}. A few unrelated words make a strong, memorable "
+                 "password. Very common passwords are refused.")
+
+
+class RegisterForm(NewPasswordMixin, FlaskForm):
+    name = StringField("Full name", filters=[_strip],
+                       validators=[DataRequired("Enter your name."), Length(max=120)],
+                       render_kw={"autocomplete": "name"})
+    email = EmailField("E-mail address", filters=[_strip],
+                       validators=[DataRequired("Enter your e-mail address."),
+                                   Email(EMAIL_MESSAGE, check_deliverability=False), Length(max=254)],
+                       description="Use your work or study address if you have one.",
+                       render_kw={"autocomplete": "email"})
+    password = PasswordField("Password", validators=[DataRequired("Choose a password.")],
+                             description=PASSWORD_HINT, render_kw={"autocomplete": "new-password"})
+    submit = SubmitField("Create account")
+
+    def validate_email(self, field):
+        if find_user_by_email(field.data):
+            raise ValidationError("An account with this e-mail address already exists. Sign in, or reset "
+                                  "your password if you have forgotten it.")
+        if not registration_policy().allows(field.data):
+            raise ValidationError("Registration is not open to this e-mail address. Use an address from "
+                                  "your organisation, or ask the library for an account.")
+
+    def validate_password(self, field):
+        self.check_new_password(field, normalise_email(self.email.data or ""), self.name.data or "")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("E-mail address", filters=[_strip],
+                       validators=[DataRequired("Enter your e-mail address."),
+                                   Email(EMAIL_MESSAGE, check_deliverability=False)],
+                       render_kw={"autocomplete": "email"})
+    submit = SubmitField("Send reset link")
+
+
+class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+    password = PasswordField("New password", validators=[DataRequired("Choose a new password.")],
+                             description=PASSWORD_HINT, render_kw={"autocomplete": "new-password"})
+    submit = SubmitField("Set new password")
+
+    def validate_password(self, field):
+        self.check_new_password(field)
+
+
+class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+    current_password = PasswordField("Current password",
+                                     validators=[DataRequired("Enter your current password.")],
+                                     render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField("New password", validators=[DataRequired("Choose a new password.")],
+                                 description=PASSWORD_HINT, render_kw={"autocomplete": "new-password"})
+    submit = SubmitField("Change password")
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def validate_new_password(self, field):
+        self.check_new_password(field, self.user.email, self.user.name)
+
+
+class ProfileForm(FlaskForm):
+    name = StringField("Full name", filters=[_strip],
+                       validators=[DataRequired("Enter your name."), Length(max=120)],
+                       render_kw={"autocomplete": "name"})
+    submit = SubmitField("Save profile")
+
+
+class ConfirmForm(FlaskForm):
+    """A button-only form: CSRF protection for single-action POSTs."""
+
+    confirm = BooleanField("I understand", default=True)
+    submit = SubmitField("Confirm")

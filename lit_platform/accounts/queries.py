@@ -1,0 +1,30 @@
+"""Read-only selects for accounts."""
+from sqlalchemy import func, or_, select
+
+from ..extensions import db
+from .models import OrgUnit, User, UserRole
+
+
+def search_users(q: str = "", role: str = "", status: str = "", page: int = 1, per_page: int = 50):
+    query = select(User)
+    if q:
+        like = f"%{q.strip().lower()}%"
+        query = query.where(or_(func.lower(User.name).like(like), User.email.like(like)))
+    if role:
+        query = query.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == role)))
+    if status == "active":
+        query = query.where(User.is_active.is_(True))
+    elif status == "inactive":
+        query = query.where(User.is_active.is_(False))
+    return db.paginate(query.order_by(User.name, User.id), page=page, per_page=per_page, error_out=False)
+
+
+def org_units_in_order() -> list[OrgUnit]:
+    """Every unit, parents before children, sorted by path."""
+    units = db.session.scalars(select(OrgUnit)).all()
+    return sorted(units, key=lambda unit: unit.path.lower())
+
+
+def count_users_by_role() -> dict[str, int]:
+    rows = db.session.execute(select(UserRole.role, func.count()).group_by(UserRole.role)).all()
+    return dict(rows)

@@ -1,0 +1,339 @@
+"""Every state change to accounts: registration, sign-in, passwords, roles, units."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from ..audit import record_event
+from ..core.types import utcnow
+from ..extensions import db
+from ..outbox.services import queue_message
+from .models import ROLE_VALUES, OrgUnit, PasswordResetToken, Role, Setting, User, UserRole
+from .passwords import hash_password, password_problems, verify_password
+
+REGISTRATION_OPEN = "open"
+REGISTRATION_CLOSED = "closed"
+REGISTRATION_DOMAINS = "domains"
+REGISTRATION_MODES = {
+    REGISTRATION_OPEN: "Open: anyone may register",
+    REGISTRATION_DOMAINS: "Restricted to the e-mail domains listed",
+    REGISTRATION_CLOSED: "Closed: accounts are created by administrators only",
+}
+
+
+class AccountError(ValueError):
+    """A request that cannot be carried out, with a message fit to show the user."""
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+# Registration policy -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RegistrationPolicy:
+    mode: str = REGISTRATION_OPEN
+    domains: tuple[str, ...] = field(default_factory=tuple)
+
+    def allows(self, email: str) -> bool:
+        if self.mode == REGISTRATION_OPEN:
+            return True
+        if self.mode == REGISTRATION_DOMAINS:
+            domain = normalise_email(email).rpartition("@")[2]
+            return any(domain == d or domain.endswith("." + d) for d in self.domains)
+        return False
+
+
+def get_setting(key: str, default: str = "") -> str:
+    row = db.session.get(Setting, key)
+    return row.value if row else default
+
+
+def put_setting(key: str, value: str) -> None:
+    row = db.session.get(Setting, key)
+    if row is None:
+        db.session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+
+
+def registration_policy() -> RegistrationPolicy:
+    mode = get_setting("registration_mode", REGISTRATION_OPEN)
+    domains = tuple(d for d in get_setting("registration_domains").split() if d)
+    return RegistrationPolicy(mode if mode in REGISTRATION_MODES else REGISTRATION_OPEN, domains)
+
+
+def set_registration_policy(mode: str, domains: list[str], actor: User) -> RegistrationPolicy:
+    if mode not in REGISTRATION_MODES:
+        raise AccountError("Choose one of the registration modes.")
+    cleaned = sorted({d.strip().lower().lstrip("@") for d in domains if d.strip()})
+    if mode == REGISTRATION_DOMAINS and not cleaned:
+        raise AccountError("List at least one e-mail domain, or choose another mode.")
+    put_setting("registration_mode", mode)
+    put_setting("registration_domains", " ".join(cleaned))
+    record_event("registration.policy_changed", actor, "settings", "registration", mode=mode, domains=cleaned)
+    return registration_policy()
+
+
+# Users ---------------------------------------------------------------------------------------
+
+def create_user(
+    email: str,
+    name: str,
+    password: str | None = None,
+    roles: list[str] | tuple[str, ...] = (Role.LEARNER.value,),
+    org_unit: OrgUnit | None = None,
+    actor: User | None = None,
+) -> User:
+    """Create an account; without a password the user sets one through a reset e-mail."""
+    email = normalise_email(email)
+    if not email or "@" not in email:
+        raise AccountError("Enter an e-mail address.")
+    if find_user_by_email(email):
+        raise AccountError(f"An account with the e-mail address {email} already exists.")
+    unknown = set(roles) - set(ROLE_VALUES)
+    if unknown:
+        raise AccountError(f"Unknown role: {', '.join(sorted(unknown))}.")
+    if password is not None:
+        problems = password_problems(password, email, name)
+        if problems:
+            raise AccountError(" ".join(problems))
+    user = User(
+        email=email,
+        name=name.strip(),
+        password_hash=hash_password(password) if password else None,
+        org_unit=org_unit,
+        password_changed_at=utcnow() if password else None,
+    )
+    user.role_rows = [UserRole(role=r) for r in sorted(set(roles) or {Role.LEARNER.value})]
+    db.session.add(user)
+    db.session.flush()
+    record_event("user.created", actor, "user", user.id, roles=sorted(user.roles))
+    return user
+
+
+def register_user(email: str, name: str, password: str, ip_address: str | None = None) -> User:
+    """Self-registration, within the installation's registration policy."""
+    if not registration_policy().allows(email):
+        raise AccountError("Registration is not open to this e-mail address.")
+    user = create_user(email, name, password)
+    record_event("user.registered", user, "user", user.id, ip_address=ip_address)
+    return user
+
+
+def authenticate(email: str, password: str, ip_address: str | None = None) -> User | None:
+    """Check credentials; log the success or failure either way."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        verify_password(None, password)
+        record_event("login.failed", None, "user", None, ip_address=ip_address,
+                     reason="unknown or inactive account")
+        return None
+    if not verify_password(user.password_hash, password):
+        record_event("login.failed", user, "user", user.id, ip_address=ip_address, reason="wrong password")
+        return None
+    user.last_login_at = utcnow()
+    record_event("login.succeeded", user, "user", user.id, ip_address=ip_address)
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Sign the user out everywhere: existing session cookies stop matching."""
+    user.session_version += 1
+
+
+def log_out(user: User, ip_address: str | None = None) -> None:
+    end_sessions(user)
+    record_event("logout", user, "user", user.id, ip_address=ip_address)
+
+
+def update_profile(user: User, name: str) -> None:
+    user.name = name.strip()
+    record_event("user.profile_updated", user, "user", user.id)
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not verify_password(user.password_hash, current):
+        raise AccountError("Your current password is not right.")
+    problems = password_problems(new, user.email, user.name)
+    if problems:
+        raise AccountError(" ".join(problems))
+    _set_password(user, new)
+    record_event("user.password_changed", user, "user", user.id)
+
+
+def _set_password(user: User, password: str) -> None:
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    end_sessions(user)
+
+
+# Password reset ------------------------------------------------------------------------------
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def request_password_reset(email: str, reset_url_for, minutes: int, ip_address: str | None = None) -> None:
+    """Send a reset link if the account exists; say nothing either way."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        record_event("password_reset.requested_unknown", None, ip_address=ip_address)
+        return
+    token = secrets.token_urlsafe(32)
+    db.session.add(PasswordResetToken(
+        user_id=user.id, token_hash=_token_hash(token), expires_at=utcnow() + timedelta(minutes=minutes)
+    ))
+    link = reset_url_for(token)
+    queue_message(
+        user.email,
+        "Reset your password",
+        f"Hello {user.name},\n\nSomeone (we hope you) asked to reset the password of your account.\n"
+        f"Open this link within {minutes} minutes to choose a new password:\n\n{link}\n\n"
+        "The link works once. If you did not ask for this, ignore this e-mail; your password "
+        "stays as it is.\n",
+        user_id=user.id,
+    )
+    record_event("password_reset.requested", user, "user", user.id, ip_address=ip_address)
+
+
+def find_reset_token(token: str) -> PasswordResetToken | None:
+    row = db.session.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == _token_hash(token)))
+    if row is None or row.used_at is not None or row.expires_at < utcnow() or not row.user.is_active:
+        return None
+    return row
+
+
+def reset_password(token: str, new_password: str) -> User:
+    row = find_reset_token(token)
+    if row is None:
+        raise AccountError("This reset link has expired or has already been used. Ask for a new one.")
+    problems = password_problems(new_password, row.user.email, row.user.name)
+    if problems:
+        raise AccountError(" ".join(problems))
+    row.used_at = utcnow()
+    _set_password(row.user, new_password)
+    record_event("password_reset.completed", row.user, "user", row.user.id)
+    return row.user
+
+
+# Administration ------------------------------------------------------------------------------
+
+def set_roles(user: User, roles: list[str], actor: User) -> None:
+    wanted = set(roles) & set(ROLE_VALUES)
+    if not wanted:
+        raise AccountError("A user needs at least one role.")
+    if user.id == actor.id and Role.ADMIN.value in user.roles and Role.ADMIN.value not in wanted:
+        raise AccountError("You cannot remove your own administrator role.")
+    before = sorted(user.roles)
+    if set(before) == wanted:
+        return
+    user.role_rows = [UserRole(role=r) for r in sorted(wanted)]
+    end_sessions(user)
+    record_event("user.roles_changed", actor, "user", user.id, before=before, after=sorted(wanted))
+
+
+def set_org_unit(user: User, unit: OrgUnit | None, actor: User) -> None:
+    if user.org_unit_id == (unit.id if unit else None):
+        return
+    before = user.org_unit.path if user.org_unit else None
+    user.org_unit = unit
+    record_event("user.unit_changed", actor, "user", user.id, before=before, after=unit.path if unit else None)
+
+
+def set_active(user: User, active: bool, actor: User) -> None:
+    if user.id == actor.id and not active:
+        raise AccountError("You cannot deactivate your own account.")
+    if user.is_active == active:
+        return
+    user.is_active = active
+    end_sessions(user)
+    record_event("user.reactivated" if active else "user.deactivated", actor, "user", user.id)
+
+
+def _find_unit(name: str, parent: OrgUnit | None) -> OrgUnit | None:
+    query = select(OrgUnit).where(OrgUnit.name == name)
+    if parent is None:
+        return db.session.scalar(query.where(OrgUnit.parent_id.is_(None)))
+    return db.session.scalar(query.where(OrgUnit.parent_id == parent.id))
+
+
+def create_org_unit(name: str, parent: OrgUnit | None, kind: str, actor: User | None) -> OrgUnit:
+    name = name.strip()
+    if not name:
+        raise AccountError("Enter a name.")
+    if _find_unit(name, parent):
+        raise AccountError(f"There is already a unit called {name} there.")
+    unit = OrgUnit(name=name, parent=parent, kind=kind.strip() or "department")
+    db.session.add(unit)
+    db.session.flush()
+    record_event("org_unit.created", actor, "org_unit", unit.id, name=name)
+    return unit
+
+
+def find_or_create_unit_path(path: str, actor: User | None = None) -> OrgUnit:
+    """Resolve 'Faculty / School / Cohort', creating missing units."""
+    parent = None
+    for name in [p.strip() for p in path.split("/") if p.strip()]:
+        parent = _find_unit(name, parent) or create_org_unit(name, parent, "department", actor)
+    if parent is None:
+        raise AccountError("Enter an organisation unit.")
+    return parent
+
+
+@dataclass
+class ImportResult:
+    created: list[User] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def import_users_csv(text: str, filename: str = "users.csv", actor: User | None = None) -> ImportResult:
+    """Create users from CSV with header email,name,roles,org_unit; any bad row imports nothing."""
+    result = ImportResult()
+    reader = csv.DictReader(io.StringIO(text))
+    expected = {"email", "name", "roles"}
+    header = set(reader.fieldnames or [])
+    if not expected <= header:
+        missing = ", ".join(sorted(expected - header))
+        result.errors.append(f"{filename}, line 1: the header lacks {missing} (expected email,name,roles,org_unit)")
+        return result
+    rows, seen = [], {}
+    for row in reader:
+        line = reader.line_num
+        email = normalise_email(row.get("email") or "")
+        name = (row.get("name") or "").strip()
+        roles = [r.strip().lower() for r in (row.get("roles") or "").split(";") if r.strip()]
+        problems = []
+        if not email or "@" not in email or " " in email:
+            problems.append(f"'{row.get('email') or ''}' is not an e-mail address")
+        elif email in seen:
+            problems.append(f"{email} already appears on line {seen[email]}")
+        elif find_user_by_email(email):
+            problems.append(f"an account for {email} already exists")
+        if not name:
+            problems.append("the name is empty")
+        bad_roles = [r for r in roles if r not in ROLE_VALUES]
+        if bad_roles:
+            problems.append(f"unknown role {', '.join(bad_roles)} (use {', '.join(ROLE_VALUES)})")
+        for problem in problems:
+            result.errors.append(f"{filename}, line {line}: {problem}")
+        seen.setdefault(email, line)
+        rows.append((email, name, roles or [Role.LEARNER.value], (row.get("org_unit") or "").strip()))
+    if result.errors:
+        return result
+    for email, name, roles, unit_path in rows:
+        unit = find_or_create_unit_path(unit_path, actor) if unit_path else None
+        result.created.append(create_user(email, name, None, roles, unit, actor))
+    record_event("users.imported", actor, count=len(result.created), file=filename)
+    return result

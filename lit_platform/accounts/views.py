@@ -1,0 +1,151 @@
+"""Sign-in, registration, password reset, profile."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from ..extensions import db, limiter
+from ..security import login_required, public
+from . import services
+from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, ProfileForm, RegisterForm, ResetPasswordForm
+
+bp = Blueprint("accounts", __name__, url_prefix="/account")
+
+
+def _safe_next(target: str | None) -> str:
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("core.home")
+
+
+def _login_limit():
+    return current_app.config["LIT_LOGIN_RATE_LIMIT"]
+
+
+def _reset_limit():
+    return current_app.config["LIT_RESET_RATE_LIMIT"]
+
+
+def _submitted_email():
+    return "email:" + services.normalise_email(request.form.get("email", ""))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_submitted_email)
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data, request.remote_addr)
+        db.session.commit()
+        if user is not None:
+            login_user(user)
+            flash(f"Signed in as {user.name}.", "success")
+            return redirect(_safe_next(request.args.get("next")))
+        form.password.errors.append("The e-mail address or password is not right.")
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    services.log_out(current_user._get_current_object(), request.remote_addr)
+    db.session.commit()
+    logout_user()
+    flash("You have signed out. Any other places you were signed in have been signed out too.", "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@public
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    policy = services.registration_policy()
+    if policy.mode == services.REGISTRATION_CLOSED:
+        return render_template("accounts/register_closed.html"), 403
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(form.email.data, form.name.data, form.password.data, request.remote_addr)
+        except services.AccountError as error:
+            form.email.errors.append(str(error))
+        else:
+            db.session.commit()
+            login_user(user)
+            flash("Your account has been created and you are signed in.", "success")
+            return redirect(url_for("core.home"))
+    return render_template("accounts/register.html", form=form, policy=policy)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+@public
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(
+            form.email.data,
+            lambda token: url_for("accounts.reset_password", token=token, _external=True),
+            current_app.config["LIT_RESET_TOKEN_MINUTES"],
+            request.remote_addr,
+        )
+        db.session.commit()
+        return render_template("accounts/reset_sent.html", email=form.email.data)
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+@public
+def reset_password(token):
+    if services.find_reset_token(token) is None:
+        return render_template("accounts/reset_invalid.html"), 404
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except services.AccountError as error:
+            form.password.errors.append(str(error))
+        else:
+            db.session.commit()
+            logout_user()
+            flash("Your password has been changed. Sign in with the new one.", "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        services.update_profile(current_user, form.name.data)
+        db.session.commit()
+        flash("Your profile has been saved.", "success")
+        return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    user = current_user._get_current_object()
+    form = ChangePasswordForm(user)
+    if form.validate_on_submit():
+        try:
+            services.change_password(user, form.current_password.data, form.new_password.data)
+        except services.AccountError as error:
+            form.current_password.errors.append(str(error))
+        else:
+            db.session.commit()
+            # Keep this browser signed in; every other session has ended with the version bump.
+            login_user(user)
+            flash("Your password has been changed. You have been signed out everywhere else.", "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/change_password.html", form=form)

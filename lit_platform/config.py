@@ -1,0 +1,75 @@
+"""Settings read from the environment, with development defaults."""
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_PATH = Path(os.environ.get("LIT_INSTANCE_PATH", PROJECT_ROOT / "instance"))
+DEVELOPMENT_SECRET = "development-only-secret-key"
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment() -> dict:
+    """Build the configuration mapping from LIT_* environment variables."""
+    env = os.environ.get("LIT_ENV", "development")
+    database_url = os.environ.get(
+        "LIT_DATABASE_URL", f"sqlite:///{INSTANCE_PATH / 'lit.sqlite3'}"
+    )
+    redis_url = os.environ.get("LIT_REDIS_URL", "")
+    return {
+        "LIT_ENV": env,
+        "SECRET_KEY": os.environ.get("LIT_SECRET_KEY", DEVELOPMENT_SECRET),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "LIT_TIMEZONE": os.environ.get("LIT_TIMEZONE", "Europe/London"),
+        "LIT_SITE_NAME": os.environ.get("LIT_SITE_NAME", "Library Learning"),
+        "LIT_BASE_URL": os.environ.get("LIT_BASE_URL", "http://127.0.0.1:5000"),
+        "LIT_REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "LIT_LOGIN_RATE_LIMIT": os.environ.get("LIT_LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "LIT_RESET_RATE_LIMIT": os.environ.get("LIT_RESET_RATE_LIMIT", "5 per minute;20 per hour"),
+        "LIT_IDLE_MINUTES": int(os.environ.get("LIT_IDLE_MINUTES", "120")),
+        "LIT_RESET_TOKEN_MINUTES": int(os.environ.get("LIT_RESET_TOKEN_MINUTES", "60")),
+        "LIT_SMTP_HOST": os.environ.get("LIT_SMTP_HOST", "localhost"),
+        "LIT_SMTP_PORT": int(os.environ.get("LIT_SMTP_PORT", "25")),
+        "LIT_SMTP_USERNAME": os.environ.get("LIT_SMTP_USERNAME", ""),
+        "LIT_SMTP_PASSWORD": os.environ.get("LIT_SMTP_PASSWORD", ""),
+        "LIT_SMTP_STARTTLS": _bool("LIT_SMTP_STARTTLS", False),
+        "LIT_MAIL_FROM": os.environ.get("LIT_MAIL_FROM", "library-learning@localhost"),
+        "LIT_OUTBOX_MAX_TRIES": int(os.environ.get("LIT_OUTBOX_MAX_TRIES", "5")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env != "development" and not _bool("LIT_INSECURE_COOKIES", False),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": env != "development" and not _bool("LIT_INSECURE_COOKIES", False),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("LIT_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for plain postgresql:// URLs."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration is unsafe or incomplete for the chosen environment."""
+
+
+def check_production_safety(config) -> None:
+    """Refuse to start in production with a development secret key."""
+    if config.get("LIT_ENV") == "production":
+        key = config.get("SECRET_KEY") or ""
+        if key == DEVELOPMENT_SECRET or len(key) < 32:
+            raise ConfigurationError(
+                "LIT_SECRET_KEY must be set to a random value of at least 32 characters "
+                "in production (for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+            )

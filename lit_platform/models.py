@@ -1,0 +1,4 @@
+"""Imports every area's models so that metadata (and Alembic) sees every table."""
+from .accounts.models import OrgUnit, PasswordResetToken, Setting, User, UserRole  # noqa: F401
+from .audit import AuditEvent  # noqa: F401
+from .outbox.models import OutboxMessage  # noqa: F401

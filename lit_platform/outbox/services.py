@@ -1,0 +1,142 @@
+"""Queue messages in the current transaction; deliver them later over SMTP."""
+from __future__ import annotations
+
+import smtplib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from sqlalchemy import select
+
+from ..core.types import utcnow
+from ..extensions import db
+from .models import OutboxMessage
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    username: str = ""
+    password: str = ""
+    starttls: bool = False
+    sender: str = "library-learning@localhost"
+    max_tries: int = 5
+
+    @classmethod
+    def from_config(cls, config) -> SmtpSettings:
+        return cls(
+            host=config["LIT_SMTP_HOST"],
+            port=config["LIT_SMTP_PORT"],
+            username=config["LIT_SMTP_USERNAME"],
+            password=config["LIT_SMTP_PASSWORD"],
+            starttls=config["LIT_SMTP_STARTTLS"],
+            sender=config["LIT_MAIL_FROM"],
+            max_tries=config["LIT_OUTBOX_MAX_TRIES"],
+        )
+
+
+def queue_message(
+    to_address: str,
+    subject: str,
+    body_text: str,
+    body_html: str | None = None,
+    ics: str | None = None,
+    ics_method: str | None = None,
+    user_id: int | None = None,
+) -> OutboxMessage:
+    """Add a message to the outbox; it is sent only if the surrounding transaction commits."""
+    message = OutboxMessage(
+        to_address=to_address,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        ics=ics,
+        ics_method=ics_method,
+        user_id=user_id,
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = message.to_address
+    email["Subject"] = message.subject
+    email["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
+    email.set_content(message.body_text)
+    if message.body_html:
+        email.add_alternative(message.body_html, subtype="html")
+    if message.ics:
+        method = message.ics_method or "REQUEST"
+        email.add_attachment(
+            message.ics.encode("utf-8"),
+            maintype="text",
+            subtype="calendar",
+            filename="invite.ics",
+            params={"method": method},
+        )
+    return email
+
+
+def retry_delay(tries: int) -> timedelta:
+    """Back off 1, 2, 4, 8 ... minutes, at most an hour."""
+    return timedelta(minutes=min(2 ** max(tries - 1, 0), 60))
+
+
+def send_pending(settings: SmtpSettings, now: datetime | None = None, limit: int = 200) -> dict:
+    """Deliver due messages. Each message is committed on its own so a failure loses nothing."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ).all()
+    counts = {"sent": 0, "retry": 0, "failed": 0}
+    if not due:
+        return counts
+    smtp = None
+    try:
+        for message in due:
+            try:
+                if smtp is None:
+                    smtp = _connect(settings)
+                smtp.send_message(build_email(message, settings.sender))
+            except (smtplib.SMTPException, OSError) as error:
+                message.tries += 1
+                message.last_error = f"{type(error).__name__}: {error}"[:2000]
+                if message.tries >= settings.max_tries:
+                    message.status = "failed"
+                    counts["failed"] += 1
+                else:
+                    message.next_attempt_at = now + retry_delay(message.tries)
+                    counts["retry"] += 1
+                if smtp is not None and isinstance(error, smtplib.SMTPServerDisconnected):
+                    smtp = None
+            else:
+                message.tries += 1
+                message.status = "sent"
+                message.sent_at = utcnow()
+                message.last_error = None
+                counts["sent"] += 1
+            db.session.commit()
+    finally:
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+    return counts
+
+
+def _connect(settings: SmtpSettings) -> smtplib.SMTP:
+    smtp = smtplib.SMTP(settings.host, settings.port, timeout=30)
+    if settings.starttls:
+        smtp.starttls()
+    if settings.username:
+        smtp.login(settings.username, settings.password)
+    return smtp

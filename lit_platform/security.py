@@ -1,0 +1,165 @@
+"""Who may do what, sign-in sessions, security headers and error pages."""
+from __future__ import annotations
+
+import time
+from functools import wraps
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, logout_user
+from flask_wtf.csrf import CSRFError
+
+from .extensions import db, login_manager
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "form-action 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+])
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+# Access declarations -------------------------------------------------------------------------
+
+def public(view):
+    """Anyone, signed in or not, may use this view."""
+    view.access = "public"
+    return view
+
+
+def login_required(view):
+    """Any signed-in user may use this view."""
+    return roles_required()(view)
+
+
+def roles_required(*roles):
+    """Only signed-in users holding one of `roles` (any role when none are named) may use this view."""
+    wanted = tuple(r.value if hasattr(r, "value") else r for r in roles)
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if wanted and not current_user.has_role(*wanted):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.access = wanted or "authenticated"
+        return wrapped
+
+    return decorator
+
+
+def get_or_404(model, ident):
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+# Sessions ------------------------------------------------------------------------------------
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    from .accounts.models import User
+
+    ident, _, version = user_id.partition(":")
+    if not ident.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(ident))
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user
+
+
+def _enforce_idle_timeout():
+    if request.endpoint == "static" or not current_user.is_authenticated:
+        return None
+    idle_minutes = current_app.config["LIT_IDLE_MINUTES"]
+    now = int(time.time())
+    last_seen = session.get("seen")
+    if idle_minutes and last_seen and now - last_seen > idle_minutes * 60:
+        logout_user()
+        session.clear()
+        flash(f"You were signed out after {idle_minutes} minutes without activity. Sign in again to carry on.",
+              "info")
+        return redirect(url_for("accounts.login", next=request.full_path if request.method == "GET" else None))
+    session["seen"] = now
+    return None
+
+
+def _set_headers(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if current_user and current_user.is_authenticated and request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# Errors --------------------------------------------------------------------------------------
+
+def _error_page(status: int, title: str, message: str):
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def init_security(app) -> None:
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    app.before_request(_enforce_idle_timeout)
+    app.after_request(_set_headers)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _error_page(400, "The form could not be sent",
+                           "The form was out of date or did not come from this site. Go back, reload the "
+                           "page and try again; nothing was changed.")
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return _error_page(400, "Bad request", "The request could not be understood.")
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return _error_page(403, "Not allowed", "Your account does not have access to this page. If you think "
+                           "it should, ask a library administrator.")
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return _error_page(404, "Page not found", "There is nothing at this address. Check the link, or start "
+                           "again from the home page.")
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return _error_page(405, "Not allowed", "This page cannot be used that way.")
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return _error_page(413, "File too large", "The file is larger than this site accepts.")
+
+    @app.errorhandler(429)
+    def too_many_requests(error):
+        return _error_page(429, "Too many attempts", "There have been too many attempts. Wait a minute and try "
+                           "again.")
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return _error_page(500, "Something went wrong", "The page could not be shown because of an error on our "
+                           "side. It has been logged. Nothing you entered before this page was lost.")

@@ -1,0 +1,28 @@
+"""Template filters and globals."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from .accounts.models import Role
+
+
+def local_time(value: datetime | None, fmt: str = "%-d %B %Y, %H:%M") -> str:
+    """Show a UTC datetime in the installation's time zone."""
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(current_app.config["LIT_TIMEZONE"])).strftime(fmt)
+
+
+def init_templating(app) -> None:
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.globals["Role"] = Role
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.add_extension("jinja2.ext.do")
+
+    @app.context_processor
+    def site():
+        return {"site_name": current_app.config["LIT_SITE_NAME"]}
