@@ -5,7 +5,7 @@ import time
 from functools import wraps
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, logout_user
+from flask_login import current_user, logout_user, user_logged_in
 from flask_wtf.csrf import CSRFError
 
 from .extensions import db, login_manager
@@ -103,6 +103,10 @@ def _enforce_idle_timeout():
     return None
 
 
+def _start_idle_clock(sender, user, **extra):
+    session["seen"] = int(time.time())
+
+
 def _set_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
@@ -123,6 +127,7 @@ def init_security(app) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     app.before_request(_enforce_idle_timeout)
+    user_logged_in.connect(_start_idle_clock, app)
     app.after_request(_set_headers)
 
     @app.errorhandler(CSRFError)

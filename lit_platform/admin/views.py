@@ -10,14 +10,14 @@ from ..audit import AuditEvent, recent_events
 from ..extensions import db
 from ..outbox.models import OutboxMessage
 from ..security import get_or_404, roles_required
-from .forms import OrgUnitForm, RegistrationPolicyForm, UserRolesForm, UserSearchForm, UserStatusForm
+from .forms import OrgUnitForm, choices, RegistrationPolicyForm, UserRolesForm, UserSearchForm, UserStatusForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 admin_only = roles_required(Role.ADMIN)
 
 
 def _unit_choices(blank_label: str):
-    return [(0, blank_label)] + [(u.id, u.path) for u in account_queries.org_units_in_order()]
+    return choices([(0, blank_label)] + [(u.id, u.path) for u in account_queries.org_units_in_order()])
 
 
 @bp.route("/")

@@ -1,0 +1,84 @@
+"""A newcomer registers, signs in, changes password and signs out, by keyboard, in Chromium."""
+import re
+
+from playwright.sync_api import expect
+
+from lit_platform.accounts.services import create_user
+from lit_platform.extensions import db
+
+
+def test_register_sign_in_change_password_sign_out(page, axe):
+    page.goto("/")
+    axe(page)
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
+
+    page.get_by_role("link", name="Register").first.click()
+    expect(page).to_have_title(re.compile("Create an account"))
+    axe(page)
+
+    # Submitting an empty form lists each problem in a summary that takes focus and links to the field.
+    page.get_by_role("button", name="Create account").press("Enter")
+    summary = page.get_by_role("alert")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Enter your name.")
+    axe(page)
+    summary.get_by_role("link", name="Choose a password.").press("Enter")
+    expect(page.get_by_label("Password")).to_be_focused()
+
+    page.get_by_label("Full name").fill("Rosa Reader")
+    page.get_by_label("E-mail address").fill("Rosa@Example.org")
+    page.get_by_label("Password").fill("password1")
+    page.get_by_label("Password").press("Enter")
+    expect(page.locator("#password-error")).to_contain_text("most commonly used")
+
+    page.get_by_label("Password").fill("willow stream lantern")
+    page.get_by_label("Password").press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Rosa Reader")
+    expect(page.get_by_role("status")).to_contain_text("account has been created")
+    axe(page)
+
+    page.get_by_role("link", name="Your account").click()
+    axe(page)
+    page.get_by_role("link", name="Change your password").click()
+    axe(page)
+    page.get_by_label("Current password").fill("willow stream lantern")
+    page.get_by_label("New password").fill("copper kite evening")
+    page.get_by_role("button", name="Change password").press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("password has been changed")
+
+    page.get_by_role("button", name="Sign out").press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    axe(page)
+
+    page.get_by_label("E-mail address").fill("rosa@example.org")
+    page.get_by_label("Password").fill("willow stream lantern")
+    page.get_by_label("Password").press("Enter")
+    expect(page.locator("#password-error")).to_contain_text("not right")
+    axe(page)
+    page.get_by_label("Password").fill("copper kite evening")
+    page.get_by_label("Password").press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Rosa Reader")
+
+
+def test_admin_pages_are_accessible(page, live_app, axe):
+    with live_app.app_context():
+        create_user("root@example.org", "Ada Admin", "granite willow ferry", ["admin"])
+        create_user("someone@example.org", "Sam Someone", "granite willow ferry", ["learner"])
+        db.session.commit()
+    page.goto("/account/login")
+    page.get_by_label("E-mail address").fill("root@example.org")
+    page.get_by_label("Password").fill("granite willow ferry")
+    page.get_by_role("button", name="Sign in").click()
+    axe(page)
+    for link in ["Administration", "Users", "Organisation units", "Registration", "Audit log", "Outgoing e-mail"]:
+        page.get_by_role("link", name=link, exact=True).first.click()
+        axe(page)
+    page.get_by_role("link", name="Users", exact=True).first.click()
+    page.get_by_role("link", name="Sam Someone").click()
+    axe(page)
+    page.get_by_role("checkbox", name="Librarian").check()
+    page.get_by_role("button", name="Save roles and unit").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved roles and unit")
+    page.goto("/no-such-page")
+    axe(page)

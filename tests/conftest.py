@@ -1,0 +1,255 @@
+"""Fixtures shared by the whole suite.
+
+Every database test runs twice: on SQLite and on PostgreSQL (LIT_TEST_POSTGRES_URL, default
+postgresql://postgres@127.0.0.1:5432/test). Each run gets a fresh database migrated to head once;
+each test runs inside a transaction that is rolled back at the end.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+from lit_platform import create_app
+from lit_platform.config import normalise_database_url
+from lit_platform.extensions import db
+
+from . import factories
+
+POSTGRES_URL = os.environ.get("LIT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHARED = PROJECT_ROOT.parent / "shared"
+
+_postgres_problem: list[str] = []
+
+
+class BufferedClient(FlaskClient):
+    """Reads every response at once, so each request's context ends with the request (as in production)."""
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
+def app_config(database_url: str, **overrides) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "LIT_ENV": "testing",
+        "LIT_BASE_URL": "http://localhost",
+        "SERVER_NAME": None,
+        "LIT_SMTP_HOST": "127.0.0.1",
+        "LIT_SMTP_PORT": 1,
+    }
+    config.update(overrides)
+    return config
+
+
+# PostgreSQL availability --------------------------------------------------------------------
+
+def _try_connect(url: str) -> str | None:
+    engine = sa.create_engine(normalise_database_url(url), connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("select 1"))
+        return None
+    except sa.exc.OperationalError as error:
+        return str(error.orig).strip().splitlines()[0]
+    finally:
+        engine.dispose()
+
+
+def _start_postgres() -> None:
+    """Start the local cluster the way the machine's services are started, if it is down."""
+    if not shutil.which("pg_ctlcluster") or not Path("/etc/postgresql").is_dir():
+        return
+    for version in os.listdir("/etc/postgresql"):
+        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"],
+                       capture_output=True, timeout=60)
+
+
+def postgres_available() -> bool:
+    if _postgres_problem:
+        return _postgres_problem[0] == ""
+    problem = _try_connect(POSTGRES_URL)
+    if problem:
+        _start_postgres()
+        for _ in range(20):
+            problem = _try_connect(POSTGRES_URL)
+            if not problem:
+                break
+            time.sleep(0.5)
+    _postgres_problem.append(problem or "")
+    return not problem
+
+
+def pytest_report_header(config):
+    if postgres_available():
+        return f"databases: SQLite and PostgreSQL ({POSTGRES_URL})"
+    return (f"databases: SQLite only - PostgreSQL is not reachable at {POSTGRES_URL} "
+            f"({_postgres_problem[0]}); the PostgreSQL half of the suite is skipped")
+
+
+def create_postgres_database() -> str:
+    """Create an empty database on the test server and return its URL."""
+    name = f"lit_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(normalise_database_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return sa.engine.make_url(normalise_database_url(POSTGRES_URL)).set(database=name).render_as_string(
+        hide_password=False)
+
+
+def drop_postgres_database(url: str) -> None:
+    name = sa.engine.make_url(url).database
+    admin = sa.create_engine(normalise_database_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def new_database(kind: str, tmp_path_factory) -> str:
+    """An empty database of the given kind; skips when PostgreSQL is unavailable."""
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'lit.sqlite3'}"
+    if not postgres_available():
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: PostgreSQL half skipped")
+    return create_postgres_database()
+
+
+def migrate_to_head(url: str) -> None:
+    app = create_app(app_config(url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+# Databases and the app ----------------------------------------------------------------------
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory):
+    """A database of each kind, migrated to head once for the session."""
+    url = new_database(request.param, tmp_path_factory)
+    migrate_to_head(url)
+    yield url
+    if request.param == "postgresql":
+        drop_postgres_database(url)
+
+
+@pytest.fixture
+def app(database_url):
+    """The app on one database connection whose transaction is rolled back after the test.
+
+    Every app context gets its own session (as in production), bound to that connection and
+    using savepoints, so commits in views and services work and vanish at the end.
+    """
+    app = create_app(app_config(database_url))
+    app.test_client_class = BufferedClient
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+    original_session = db.session
+    db.session = scoped_session(
+        sessionmaker(class_=Session, bind=connection, join_transaction_mode="create_savepoint"),
+        scopefunc=_app_ctx_id,
+    )
+    try:
+        yield app
+    finally:
+        db.session = original_session
+        outer.rollback()
+        connection.close()
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _push_request_context():
+    """Replaces pytest-flask's fixture: each request gets its own context, as in production."""
+    yield
+
+
+@pytest.fixture
+def client(app):
+    """Replaces pytest-flask's client, whose `with` block keeps each request's context (and `g`,
+    where Flask-Login caches the user) alive into the next request."""
+    return app.test_client()
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for calling services directly; commit to make changes visible to requests."""
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def make(app):
+    """Factories that create rows and commit them (inside the test's rolled-back transaction)."""
+    return factories.Factories(app)
+
+
+# Clients and signing in -----------------------------------------------------------------------
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token_from(html: str) -> str:
+    match = CSRF_META.search(html) or CSRF_INPUT.search(html)
+    assert match, "no CSRF token on the page"
+    return next(group for group in match.groups() if group)
+
+
+class Actions:
+    """Sign in and send forms the way a browser does, CSRF token included."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def token(self, page: str = "/") -> str:
+        return csrf_token_from(self.client.get(page).get_data(as_text=True))
+
+    def post(self, url: str, data: dict | None = None, page: str | None = None, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.token(page or url if page is not None else "/"))
+        return self.client.post(url, data=data, **kwargs)
+
+    def login(self, email: str, password: str = factories.PASSWORD, **kwargs):
+        return self.post("/account/login", {"email": email, "password": password}, page="/account/login",
+                         **kwargs)
+
+    def logout(self):
+        return self.post("/account/logout")
+
+
+@pytest.fixture
+def actions(client):
+    return Actions(client)
+
+
+@pytest.fixture
+def sign_in(app, make):
+    """sign_in("librarian") -> (client, user): a fresh client signed in as a new user with that role."""
+
+    def _sign_in(*roles: str, **user_fields):
+        user = make.user(roles=list(roles) or ["learner"], **user_fields)
+        client = app.test_client()
+        response = Actions(client).login(user.email)
+        assert response.status_code == 302, "sign-in failed"
+        return client, user
+
+    return _sign_in

@@ -1,0 +1,70 @@
+"""The `lit` command as an administrator runs it."""
+import os
+import subprocess
+import sys
+
+import sqlalchemy as sa
+from click.testing import CliRunner
+from flask.cli import ScriptInfo
+
+from lit_platform.accounts.services import find_user_by_email
+from lit_platform.cli import main as lit
+from lit_platform.config import normalise_database_url
+
+from .conftest import drop_postgres_database, new_database
+
+
+def run_lit(app, *args):
+    return CliRunner().invoke(lit, list(args), obj=ScriptInfo(create_app=lambda: app))
+
+
+def test_users_create(app):
+    result = run_lit(app, "users", "create", "--email", " Nia@Example.org", "--name", "Nia", "--role", "librarian",
+                     "--role", "manager", "--password", "saffron pebble bridge")
+    assert result.exit_code == 0, result.output
+    assert "Created nia@example.org (librarian, manager)" in result.output
+    with app.app_context():
+        assert find_user_by_email("nia@example.org").roles == {"librarian", "manager"}
+
+
+def test_users_create_refuses_a_duplicate_and_a_common_password(app, make):
+    make.user(email="oz@example.org")
+    result = run_lit(app, "users", "create", "--email", "OZ@example.org", "--name", "Oz")
+    assert result.exit_code == 1 and "already exists" in result.output
+    result = run_lit(app, "users", "create", "--email", "pia@example.org", "--name", "Pia", "--password", "password1")
+    assert result.exit_code == 1 and "commonly used" in result.output
+
+
+def test_users_import_reports_lines_and_imports_nothing_on_error(app, tmp_path):
+    bad = tmp_path / "people.csv"
+    bad.write_text("email,name,roles,org_unit\na@example.org,Ann,learner,\nbroken,Bob,learner,\n", "utf-8")
+    result = run_lit(app, "users", "import", str(bad))
+    assert result.exit_code == 1
+    assert f"{bad}, line 3: 'broken' is not an e-mail address" in result.output
+    assert "nothing was imported" in result.output
+    with app.app_context():
+        assert find_user_by_email("a@example.org") is None
+    good = tmp_path / "good.csv"
+    good.write_text("email,name,roles,org_unit\na@example.org,Ann,learner;librarian,Library / Outreach\n", "utf-8")
+    result = run_lit(app, "users", "import", str(good))
+    assert result.exit_code == 0 and "Imported 1 user(s)." in result.output
+
+
+def test_demo_sets_up_once_and_reuses_the_database(database_url, tmp_path_factory, tmp_path):
+    kind = sa.engine.make_url(database_url).get_backend_name()
+    url = new_database(kind, tmp_path_factory)
+    env = dict(os.environ, LIT_DATABASE_URL=url, LIT_INSTANCE_PATH=str(tmp_path))
+    try:
+        for _ in range(2):
+            result = subprocess.run([sys.executable, "-m", "lit_platform.cli", "demo", "--no-serve"], env=env,
+                                    capture_output=True, text=True, timeout=300)
+            assert result.returncode == 0, result.stderr
+            assert "learner@example.org" in result.stdout and "admin@example.org" in result.stdout
+        engine = sa.create_engine(normalise_database_url(url))
+        with engine.connect() as connection:
+            emails = connection.execute(sa.text("select email from users order by email")).scalars().all()
+        engine.dispose()
+        assert emails == ["admin@example.org", "learner@example.org", "librarian@example.org", "manager@example.org"]
+    finally:
+        if kind == "postgresql":
+            drop_postgres_database(url)
