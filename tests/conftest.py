@@ -176,6 +176,21 @@ def app(database_url):
             db.engine.dispose()
 
 
+@pytest.fixture
+def make_app(database_url):
+    """Build extra apps on the test database (other settings, several servers); engines closed after."""
+    apps = []
+
+    def _make_app(**overrides):
+        apps.append(create_app(app_config(database_url, **overrides)))
+        return apps[-1]
+
+    yield _make_app
+    for extra in apps:
+        with extra.app_context():
+            db.engine.dispose()
+
+
 @pytest.fixture(autouse=True)
 def _push_request_context():
     """Replaces pytest-flask's fixture: each request gets its own context, as in production."""

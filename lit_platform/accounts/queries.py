@@ -28,3 +28,23 @@ def org_units_in_order() -> list[OrgUnit]:
 def count_users_by_role() -> dict[str, int]:
     rows = db.session.execute(select(UserRole.role, func.count()).group_by(UserRole.role)).all()
     return dict(rows)
+
+
+def unit_and_descendant_ids(unit_id: int) -> list[int]:
+    """The unit and every unit inside it, at any depth."""
+    tree = select(OrgUnit.id).where(OrgUnit.id == unit_id).cte(recursive=True)
+    tree = tree.union_all(select(OrgUnit.id).where(OrgUnit.parent_id == tree.c.id))
+    return list(db.session.scalars(select(tree.c.id)))
+
+
+def search_learners(q: str = "", unit_id: int = 0, page: int = 1, per_page: int = 50):
+    query = select(User).where(
+        User.is_active.is_(True),
+        User.id.in_(select(UserRole.user_id).where(UserRole.role == "learner")),
+    )
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(or_(func.lower(User.name).like(like), User.email.like(like)))
+    if unit_id:
+        query = query.where(User.org_unit_id.in_(unit_and_descendant_ids(unit_id)))
+    return db.paginate(query.order_by(User.name, User.id), page=page, per_page=per_page, error_out=False)

@@ -5,7 +5,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db, limiter
-from ..security import login_required, public
+from ..security import login_required, public, roles_required
+from . import queries
+from .models import Role
 from . import services
 from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, ProfileForm, RegisterForm, ResetPasswordForm
 
@@ -149,3 +151,14 @@ def change_password():
             flash("Your password has been changed. You have been signed out everywhere else.", "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/people")
+@roles_required(Role.LIBRARIAN, Role.MANAGER, Role.ADMIN)
+def people():
+    """Staff look up learners by name and unit."""
+    unit_id = request.args.get("unit", 0, type=int)
+    q = request.args.get("q", "").strip()[:100]
+    pagination = queries.search_learners(q, unit_id, request.args.get("page", 1, type=int))
+    return render_template("accounts/people.html", pagination=pagination, q=q, unit_id=unit_id,
+                           units=queries.org_units_in_order())

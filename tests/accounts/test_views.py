@@ -258,3 +258,21 @@ def test_login_and_role_changes_are_audited(app, make):
     with app.app_context():
         event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.roles_changed")).one()
         assert (event.actor_id, event.object_id) == (admin.id, str(user.id))
+
+
+@pytest.mark.parametrize("role,status", [("learner", 403), ("librarian", 200), ("manager", 200), ("admin", 200)])
+def test_people_page_is_for_staff(sign_in, role, status):
+    client, _ = sign_in(role)
+    assert client.get("/account/people").status_code == status
+
+
+def test_people_page_filters_by_unit_including_sub_units(sign_in, make):
+    client, _ = sign_in("librarian")
+    unit = make.unit("Health")
+    make.user(name="Nell Nursing", org_unit="Health / Nursing")
+    make.user(name="Larry Law", org_unit="Law")
+    make.user(name="Stella Staff", roles=["librarian"], org_unit="Health")
+    html = client.get(f"/account/people?unit={unit.id}").get_data(as_text=True)
+    assert "Nell Nursing" in html and "Larry Law" not in html and "Stella Staff" not in html
+    html = client.get("/account/people?q=larry").get_data(as_text=True)
+    assert "Larry Law" in html and "Nell Nursing" not in html

@@ -82,3 +82,13 @@ def test_admin_pages_are_accessible(page, live_app, axe):
     expect(page.get_by_role("status")).to_contain_text("Saved roles and unit")
     page.goto("/no-such-page")
     axe(page)
+
+
+def test_pages_reflow_at_400_percent_zoom(page, axe):
+    """1280 CSS pixels at 400% zoom leave 320: nothing may need horizontal scrolling (WCAG 1.4.10)."""
+    page.set_viewport_size({"width": 320, "height": 640})
+    for path in ["/", "/account/login", "/account/register", "/account/password/forgot", "/accessibility"]:
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, f"{path} is {width}px wide at 320px"
+    axe(page)

@@ -31,11 +31,10 @@ def test_session_cookie_is_httponly_and_samesite(client):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-def test_cookies_are_secure_outside_development(database_url, monkeypatch):
+def test_cookies_are_secure_outside_development(make_app, monkeypatch):
     monkeypatch.setenv("LIT_ENV", "production")
     monkeypatch.setenv("LIT_SECRET_KEY", "x" * 40)
-    monkeypatch.setenv("LIT_DATABASE_URL", database_url)
-    app = create_app()
+    app = make_app(**{k: v for k, v in create_app().config.items() if k.startswith(("SESSION_", "REMEMBER_", "LIT_ENV"))})
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     cookie = app.test_client().get("/account/login").headers["Set-Cookie"]
     assert "Secure" in cookie
@@ -64,8 +63,8 @@ def test_not_found_page_is_friendly_and_leaks_nothing(client):
     assert response.status_code == 404 and "Page not found" in html and "Traceback" not in html
 
 
-def test_server_error_page_leaks_nothing(database_url):
-    app = create_app(app_config(database_url, TESTING=False, PROPAGATE_EXCEPTIONS=False))
+def test_server_error_page_leaks_nothing(make_app):
+    app = make_app(TESTING=False, PROPAGATE_EXCEPTIONS=False)
 
     @app.route("/boom")
     def boom():
@@ -88,3 +87,25 @@ def test_state_changing_routes_accept_only_post(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint in {"accounts.logout", "core.keepalive", "admin.user_status"}:
             assert rule.methods - {"OPTIONS"} == {"POST"}, rule
+
+
+def test_rate_limits_are_shared_through_redis_when_configured(make_app):
+    """Two app servers sharing one Redis see each other's attempts."""
+    import redis
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
+    from ..conftest import Actions
+
+    servers = [make_app(RATELIMIT_STORAGE_URI=url, LIT_LOGIN_RATE_LIMIT="3 per minute") for _ in range(2)]
+    statuses = []
+    for i in range(4):
+        client = servers[i % 2].test_client()
+        token = Actions(client).token("/account/login")
+        statuses.append(client.post("/account/login", data={"email": "x@example.org", "password": "wrong",
+                                                            "csrf_token": token}).status_code)
+    assert statuses == [200, 200, 200, 429]
+    redis.Redis.from_url(url).flushdb()
