@@ -2,3 +2,14 @@
 from .accounts.models import OrgUnit, PasswordResetToken, Setting, User, UserRole  # noqa: F401
 from .audit import AuditEvent  # noqa: F401
 from .outbox.models import OutboxMessage  # noqa: F401
+from .quizzes.models import (  # noqa: F401
+    Attempt,
+    Question,
+    QuestionCategory,
+    QuestionTag,
+    QuestionVersion,
+    Quiz,
+    QuizExtension,
+    QuizSlot,
+    Response,
+)

@@ -1,0 +1,62 @@
+"""Markdown to safe HTML: python-markdown renders, nh3 sanitises against an allow-list."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import markdown
+import nh3
+from markupsafe import Markup
+
+EXTENSIONS = ["extra", "admonition", "sane_lists", "toc"]
+EXTENSION_CONFIGS = {"toc": {"permalink": False, "toc_depth": "2-3"}}
+
+ALLOWED_TAGS = {
+    "a", "abbr", "aside", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details", "dfn", "div",
+    "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd",
+    "li", "mark", "ol", "p", "pre", "q", "s", "samp", "section", "small", "span", "strong", "sub", "summary",
+    "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul", "var",
+}
+ALLOWED_ATTRIBUTES = {
+    "*": {"id", "class", "title", "lang"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan", "align"},
+    "th": {"colspan", "rowspan", "align", "scope"},
+    "ol": {"start"},
+    "abbr": {"title"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def sanitise_html(html: str) -> str:
+    """Keep only allow-listed tags, attributes and URL schemes (no scripts, handlers or data: URLs)."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def _renderer() -> markdown.Markdown:
+    return markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS, output_format="html")
+
+
+@lru_cache(maxsize=20_000)
+def render_markdown(text: str | None) -> Markup:
+    """Render Markdown source to sanitised HTML (cached: question text repeats across attempts)."""
+    if not text:
+        return Markup("")
+    html = _renderer().convert(text)
+    return Markup(sanitise_html(html))
+
+
+@lru_cache(maxsize=20_000)
+def render_inline(text: str | None) -> Markup:
+    """Render a short piece of Markdown (a choice, a label) without the wrapping paragraph."""
+    html = str(render_markdown(text))
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        html = html[3:-4]
+    return Markup(html)

@@ -1,0 +1,293 @@
+"""The life of an attempt: start, save each answer as it is given, check, flag, submit, mark.
+
+Every function checks that the attempt belongs to the user and may still change, and raises
+AttemptError with a message fit for the learner when it may not.
+"""
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from ..audit import record_event
+from ..core.types import utcnow
+from ..extensions import db
+from .models import Attempt, Question, QuestionCategory, QuestionTag, Quiz, QuizExtension, Response
+from .types import ResponseError, Scored, get_type
+
+#: answers arriving this long after the time limit still count (network delays, slow devices)
+GRACE = timedelta(seconds=60)
+
+
+class AttemptError(ValueError):
+    """An action on an attempt that is refused, with a message for the learner."""
+
+
+# Starting ------------------------------------------------------------------------------------
+
+def quiz_availability(quiz: Quiz, now: datetime) -> str | None:
+    """Why the quiz cannot be taken now, or None if it can."""
+    if not quiz.is_published:
+        return "This quiz is not open yet."
+    if quiz.opens_at and now < quiz.opens_at:
+        return "This quiz is not open yet."
+    if quiz.closes_at and now > quiz.closes_at:
+        return "This quiz has closed."
+    return None
+
+
+def in_progress_attempt(quiz: Quiz, user) -> Attempt | None:
+    return db.session.scalar(select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id,
+                                                   Attempt.status == "in_progress"))
+
+
+def attempts_used(quiz: Quiz, user) -> int:
+    return db.session.scalar(select(func.count()).select_from(Attempt)
+                             .where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id)) or 0
+
+
+def start_attempt(quiz: Quiz, user, now: datetime | None = None, rng: random.Random | None = None) -> Attempt:
+    """Resume the learner's open attempt, or start a new one with its questions fixed now."""
+    now = now or utcnow()
+    current = in_progress_attempt(quiz, user)
+    if current is not None:
+        finish_if_overdue(current, now)
+        if current.status == "in_progress":
+            return current
+    reason = quiz_availability(quiz, now)
+    if reason:
+        raise AttemptError(reason)
+    used = attempts_used(quiz, user)
+    if quiz.attempts_allowed and used >= quiz.attempts_allowed:
+        raise AttemptError(f"You have used all {quiz.attempts_allowed} attempt(s) allowed on this quiz.")
+    rng = rng or random.Random()
+    chosen = choose_questions(quiz, rng)
+    if not chosen:
+        raise AttemptError("This quiz has no questions yet.")
+    attempt = Attempt(quiz=quiz, user_id=user.id, number=used + 1, started_at=now,
+                      deadline_at=_deadline(quiz, user, now))
+    per_page = max(1, quiz.questions_per_page or 1)
+    for index, (question, points) in enumerate(chosen):
+        version = question.current
+        attempt.responses.append(Response(
+            position=index + 1, page=index // per_page + 1, question_version_id=version.id,
+            shown_version_id=version.id, points=version.points if points is None else points,
+            display_order=_display_order(version, quiz.shuffle_choices, rng),
+        ))
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
+
+
+def _deadline(quiz: Quiz, user, now: datetime) -> datetime | None:
+    if not quiz.time_limit_minutes:
+        return None
+    extra = db.session.scalar(select(QuizExtension.extra_minutes).where(
+        QuizExtension.quiz_id == quiz.id, QuizExtension.user_id == user.id)) or 0
+    deadline = now + timedelta(minutes=quiz.time_limit_minutes + extra)
+    if quiz.closes_at and quiz.closes_at < deadline:
+        deadline = quiz.closes_at
+    return deadline
+
+
+def choose_questions(quiz: Quiz, rng: random.Random) -> list[tuple[Question, float | None]]:
+    """The questions for a new attempt: fixed slots, plus random draws that avoid repeats."""
+    chosen: list[tuple[Question, float | None]] = []
+    fixed_ids = {slot.question_id for slot in quiz.slots if not slot.is_random}
+    used_ids = set(fixed_ids)
+    for slot in quiz.slots:
+        if not slot.is_random:
+            if slot.question.current is not None and not slot.question.is_retired:
+                chosen.append((slot.question, slot.points))
+            continue
+        pool = [q for q in _random_pool(slot.random_category, slot.random_tag) if q.id not in used_ids]
+        for question in rng.sample(pool, min(slot.random_count, len(pool))):
+            used_ids.add(question.id)
+            chosen.append((question, slot.points))
+    if quiz.shuffle_questions:
+        rng.shuffle(chosen)
+    return chosen
+
+
+def _random_pool(category: QuestionCategory | None, tag: str | None) -> list[Question]:
+    query = select(Question).where(Question.is_retired.is_(False), Question.current_version_id.is_not(None))
+    if category is not None:
+        tree = select(QuestionCategory.id).where(QuestionCategory.id == category.id).cte(recursive=True)
+        tree = tree.union_all(select(QuestionCategory.id).where(QuestionCategory.parent_id == tree.c.id))
+        query = query.where(Question.category_id.in_(select(tree.c.id)))
+    if tag:
+        query = query.where(Question.id.in_(select(QuestionTag.question_id).where(QuestionTag.tag == tag.lower())))
+    return list(db.session.scalars(query.order_by(Question.id)))
+
+
+def _display_order(version, shuffle: bool, rng: random.Random) -> list | None:
+    spec = version.spec
+    if version.type in ("single_choice", "multiple_response"):
+        ids = [c["id"] for c in spec["choices"]]
+        if shuffle:
+            rng.shuffle(ids)
+        return ids
+    if version.type == "ordering":
+        ids = [i["id"] for i in spec["items"]]
+        while len(ids) > 1 and ids == [i["id"] for i in spec["items"]]:
+            rng.shuffle(ids)  # never show the items already in the right order
+        return ids
+    return None
+
+
+# Access and state ----------------------------------------------------------------------------
+
+def _require_changeable(attempt: Attempt, user, now: datetime) -> None:
+    if attempt.user_id != user.id:
+        raise AttemptError("This is not your attempt.")
+    finish_if_overdue(attempt, now)
+    if attempt.status != "in_progress":
+        raise AttemptError("This attempt has been submitted, so its answers can no longer change.")
+
+
+def is_overdue(attempt: Attempt, now: datetime) -> bool:
+    cut_off = attempt.deadline_at
+    if attempt.quiz.closes_at and (cut_off is None or attempt.quiz.closes_at < cut_off):
+        cut_off = attempt.quiz.closes_at
+    return cut_off is not None and now > cut_off + GRACE
+
+
+def finish_if_overdue(attempt: Attempt, now: datetime) -> bool:
+    """Submit an attempt whose time is up, with every answer saved before then."""
+    if attempt.status == "in_progress" and is_overdue(attempt, now):
+        _finish(attempt, now)
+        record_event("attempt.auto_submitted", None, "attempt", attempt.id)
+        return True
+    return False
+
+
+def response_of(attempt: Attempt, response_id: int) -> Response:
+    response = next((r for r in attempt.responses if r.id == response_id), None)
+    if response is None:
+        raise AttemptError("That question is not part of this attempt.")
+    return response
+
+
+# Answering -----------------------------------------------------------------------------------
+
+def save_answer(attempt: Attempt, response_id: int, values, user, now: datetime | None = None) -> Response:
+    """Store one answer as soon as it is given. `values` is a list of strings, or {pair id: text} for matching."""
+    now = now or utcnow()
+    _require_changeable(attempt, user, now)
+    response = response_of(attempt, response_id)
+    if response.is_checked:
+        raise AttemptError("You have already checked this answer, so it can no longer change.")
+    question_type = get_type(response.version.type)
+    if not question_type.takes_response:
+        return response
+    try:
+        answer = question_type.read_response(response.version.spec, values)
+    except ResponseError as error:
+        raise AttemptError(str(error)) from None
+    if answer != response.answer:
+        response.answer = answer
+        response.answered_at = now if answer is not None else None
+    return response
+
+
+def set_flag(attempt: Attempt, response_id: int, flagged: bool, user, now: datetime | None = None) -> Response:
+    now = now or utcnow()
+    _require_changeable(attempt, user, now)
+    response = response_of(attempt, response_id)
+    response.is_flagged = flagged
+    return response
+
+
+def check_answer(attempt: Attempt, response_id: int, user, now: datetime | None = None) -> Response:
+    """Immediate-feedback quizzes: score one answer now and fix it."""
+    now = now or utcnow()
+    _require_changeable(attempt, user, now)
+    if attempt.quiz.feedback_mode != "immediate":
+        raise AttemptError("Answers in this quiz are checked when you submit it.")
+    response = response_of(attempt, response_id)
+    if response.answer is None:
+        raise AttemptError("Answer the question before checking it.")
+    _score(response)
+    response.is_checked = True
+    return response
+
+
+def _score(response: Response) -> Scored:
+    version = response.version
+    question_type = get_type(version.type)
+    if response.answer is None or not question_type.auto_scored:
+        scored = Scored(None if not question_type.auto_scored else 0.0)
+    else:
+        scored = question_type.score(version.spec, response.answer)
+    if question_type.auto_scored:
+        response.fraction = scored.fraction
+        response.score = scored.fraction * response.points
+    overall = {"correct": version.feedback_correct, "partial": version.feedback_partial,
+               "incorrect": version.feedback_incorrect}.get(scored.state, "")
+    response.feedback = [text for text in [*scored.feedback, overall] if text]
+    return scored
+
+
+def submit_attempt(attempt: Attempt, user, now: datetime | None = None) -> Attempt:
+    """Score every answer on the server and close the attempt."""
+    now = now or utcnow()
+    if attempt.user_id != user.id:
+        raise AttemptError("This is not your attempt.")
+    if attempt.status != "in_progress":
+        raise AttemptError("This attempt has already been submitted.")
+    late = is_overdue(attempt, now)
+    _finish(attempt, now)
+    record_event("attempt.submitted", user, "attempt", attempt.id, quiz=attempt.quiz.key, late=late)
+    return attempt
+
+
+def _finish(attempt: Attempt, now: datetime) -> None:
+    for response in attempt.responses:
+        _score(response)
+    attempt.status = "submitted"
+    attempt.submitted_at = now
+    _total(attempt)
+
+
+def _total(attempt: Attempt) -> None:
+    scored = [r for r in attempt.responses if get_type(r.version.type).takes_response]
+    attempt.max_score = sum(r.points for r in scored)
+    attempt.needs_marking = any(r.version.type == "essay" and r.answer is not None and r.fraction is None
+                                for r in scored)
+    attempt.score = sum(r.score or 0.0 for r in scored)
+
+
+# Marking and regrading -----------------------------------------------------------------------
+
+def mark_response(response: Response, points: float, comment: str, marker, now: datetime | None = None) -> None:
+    """A librarian's mark for an essay (or an override for any answer)."""
+    if response.attempt.status != "submitted":
+        raise AttemptError("Only submitted attempts can be marked.")
+    if not 0 <= points <= response.points:
+        raise AttemptError(f"Give a mark between 0 and {response.points:g}.")
+    response.fraction = points / response.points if response.points else 0.0
+    response.score = points
+    response.marker_comment = comment.strip() or None
+    response.marked_by_id = marker.id
+    response.marked_at = now or utcnow()
+    _total(response.attempt)
+    record_event("attempt.marked", marker, "response", response.id, points=points)
+
+
+def regrade_question(quiz: Quiz, question: Question, actor) -> int:
+    """Re-score every submitted answer to `question` in `quiz` with its current (corrected) version."""
+    responses = db.session.scalars(
+        select(Response).join(Attempt).join(Response.version)
+        .where(Attempt.quiz_id == quiz.id, Attempt.status == "submitted")
+        .where(Response.version.has(question_id=question.id))
+    ).all()
+    for response in responses:
+        response.question_version_id = question.current_version_id
+        db.session.flush()
+        db.session.refresh(response, ["version"])
+        if response.marked_by_id is None:
+            _score(response)
+        _total(response.attempt)
+    record_event("quiz.regraded", actor, "quiz", quiz.id, question=question.key, responses=len(responses))
+    return len(responses)
