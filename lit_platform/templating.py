@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 from .accounts.models import Role
+from .core.markdown import render_inline, render_markdown
 
 
 def local_time(value: datetime | None, fmt: str = "%-d %B %Y, %H:%M") -> str:
@@ -18,6 +19,9 @@ def local_time(value: datetime | None, fmt: str = "%-d %B %Y, %H:%M") -> str:
 
 def init_templating(app) -> None:
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["inline_markdown"] = render_inline
+    app.jinja_env.filters["iso"] = lambda value: value.isoformat() if value else ""
     app.jinja_env.globals["Role"] = Role
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -158,6 +158,8 @@ def save_quiz(key: str, settings: dict, actor=None) -> Quiz:
     for name in QUIZ_SETTINGS:
         if name in settings:
             setattr(quiz, name, settings[name])
+    if quiz.feedback_mode is None:
+        quiz.feedback_mode = "deferred"
     if quiz.feedback_mode not in ("immediate", "deferred"):
         raise BankError("Feedback must be 'immediate' or 'deferred'.")
     if quiz.opens_at and quiz.closes_at and quiz.closes_at <= quiz.opens_at:

@@ -1,0 +1,98 @@
+"""Read-only selects for quizzes, with the access rules for who may see what."""
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from .models import Attempt, Question, QuestionCategory, QuestionTag, QuestionVersion, Quiz, QuizExtension, Response
+
+STAFF_ROLES = ("librarian", "manager", "admin")
+
+
+def is_staff(user) -> bool:
+    return user.is_authenticated and user.has_role(*STAFF_ROLES)
+
+
+def quiz_for_user(quiz_id: int, user) -> Quiz:
+    """A quiz the user may take (published) or manage (staff); 404 otherwise."""
+    quiz = db.session.get(Quiz, quiz_id)
+    if quiz is None or (not quiz.is_published and not is_staff(user)):
+        abort(404)
+    return quiz
+
+
+def own_attempt(attempt_id: int, user) -> Attempt:
+    """The user's own attempt, with its responses and their versions loaded; 404 for anyone else's."""
+    attempt = db.session.scalar(
+        select(Attempt).where(Attempt.id == attempt_id)
+        .options(selectinload(Attempt.responses).selectinload(Response.version))
+    )
+    if attempt is None or attempt.user_id != user.id:
+        abort(404)
+    return attempt
+
+
+def attempt_for_staff(attempt_id: int) -> Attempt:
+    attempt = db.session.scalar(
+        select(Attempt).where(Attempt.id == attempt_id)
+        .options(selectinload(Attempt.responses).selectinload(Response.version))
+    )
+    if attempt is None:
+        abort(404)
+    return attempt
+
+
+def attempts_of(quiz: Quiz, user) -> list[Attempt]:
+    return list(db.session.scalars(select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id)
+                                   .order_by(Attempt.number)))
+
+
+def attempts_for_quiz(quiz: Quiz) -> list[Attempt]:
+    return list(db.session.scalars(select(Attempt).where(Attempt.quiz_id == quiz.id)
+                                   .options(selectinload(Attempt.user)).order_by(Attempt.started_at.desc())))
+
+
+def essays_to_mark(quiz: Quiz) -> list[Response]:
+    return list(db.session.scalars(
+        select(Response).join(Attempt).join(Response.version)
+        .where(Attempt.quiz_id == quiz.id, Attempt.status == "submitted", QuestionVersion.type == "essay",
+               Response.answer.is_not(None), Response.fraction.is_(None))
+        .order_by(Attempt.submitted_at)
+    ))
+
+
+def extensions_for(quiz: Quiz) -> list[QuizExtension]:
+    return list(db.session.scalars(select(QuizExtension).where(QuizExtension.quiz_id == quiz.id)))
+
+
+def all_quizzes() -> list[Quiz]:
+    return list(db.session.scalars(select(Quiz).order_by(Quiz.title)))
+
+
+def categories_in_order() -> list[QuestionCategory]:
+    return sorted(db.session.scalars(select(QuestionCategory)).all(), key=lambda c: c.path.lower())
+
+
+def search_questions(text: str = "", category_id: int = 0, tag: str = "", qtype: str = "",
+                     include_retired: bool = False, page: int = 1, per_page: int = 50):
+    query = select(Question).join(Question.current).options(selectinload(Question.current),
+                                                            selectinload(Question.category))
+    if not include_retired:
+        query = query.where(Question.is_retired.is_(False))
+    if text:
+        like = f"%{text.lower()}%"
+        query = query.where(or_(func.lower(QuestionVersion.stem).like(like), func.lower(QuestionVersion.title).like(like),
+                                func.lower(Question.key).like(like)))
+    if category_id:
+        query = query.where(Question.category_id == category_id)
+    if tag:
+        query = query.where(Question.id.in_(select(QuestionTag.question_id).where(QuestionTag.tag == tag.lower())))
+    if qtype:
+        query = query.where(QuestionVersion.type == qtype)
+    return db.paginate(query.order_by(Question.id.desc()), page=page, per_page=per_page, error_out=False)
+
+
+def all_tags() -> list[str]:
+    return list(db.session.scalars(select(QuestionTag.tag).distinct().order_by(QuestionTag.tag)))

@@ -1,0 +1,142 @@
+"""Taking quizzes: start, answer page by page (saved as you go), review, submit, see feedback."""
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..core.types import utcnow
+from ..extensions import db
+from ..security import login_required
+from . import attempts, queries
+from .attempts import AttemptError
+from .types import get_type
+
+bp = Blueprint("quizzes", __name__)
+
+
+def submitted_values(form, response):
+    """The form values that belong to one question of the attempt."""
+    spec = response.version.spec
+    if response.version.type == "matching":
+        return {pair["id"]: form.get(f"r{response.id}.{pair['id']}", "") for pair in spec["pairs"]}
+    if response.version.type == "ordering":
+        return [form.get(f"r{response.id}.{item['id']}", "") for item in spec["items"]]
+    return form.getlist(f"r{response.id}")
+
+
+@bp.route("/quizzes/<int:quiz_id>")
+@login_required
+def quiz(quiz_id):
+    quiz = queries.quiz_for_user(quiz_id, current_user)
+    return render_template("quizzes/quiz.html", quiz=quiz, attempts=queries.attempts_of(quiz, current_user),
+                           unavailable=attempts.quiz_availability(quiz, utcnow()),
+                           open_attempt=attempts.in_progress_attempt(quiz, current_user))
+
+
+@bp.route("/quizzes/<int:quiz_id>/attempts", methods=["POST"])
+@login_required
+def start(quiz_id):
+    quiz = queries.quiz_for_user(quiz_id, current_user)
+    try:
+        attempt = attempts.start_attempt(quiz, current_user)
+    except AttemptError as error:
+        db.session.commit()
+        flash(str(error), "error")
+        return redirect(url_for("quizzes.quiz", quiz_id=quiz.id))
+    db.session.commit()
+    return redirect(url_for("quizzes.attempt_page", attempt_id=attempt.id, page=1))
+
+
+def _finished_redirect(attempt):
+    flash("Time ran out, so your attempt was submitted with every answer you had saved." if attempt.submitted_at
+          else "This attempt has been submitted.", "info")
+    return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+
+
+@bp.route("/attempts/<int:attempt_id>/page/<int:page>", methods=["GET", "POST"])
+@login_required
+def attempt_page(attempt_id, page):
+    attempt = queries.own_attempt(attempt_id, current_user)
+    if attempts.finish_if_overdue(attempt, utcnow()):
+        db.session.commit()
+    if attempt.status != "in_progress":
+        return _finished_redirect(attempt)
+    if not 1 <= page <= attempt.page_count:
+        abort(404)
+    on_page = [r for r in attempt.responses if r.page == page]
+    errors = {}
+    if request.method == "POST":
+        flagged = {int(v) for v in request.form.getlist("flag") if v.isdigit()}
+        for response in on_page:
+            try:
+                if not response.is_checked:
+                    attempts.save_answer(attempt, response.id, submitted_values(request.form, response), current_user)
+                attempts.set_flag(attempt, response.id, response.id in flagged, current_user)
+            except AttemptError as error:
+                errors[response.id] = str(error)
+        check = request.form.get("check", type=int)
+        if check and not errors:
+            try:
+                attempts.check_answer(attempt, check, current_user)
+            except AttemptError as error:
+                errors[check] = str(error)
+        db.session.commit()
+        if attempt.status != "in_progress":
+            return _finished_redirect(attempt)
+        if not errors:
+            go = request.form.get("go", "")
+            if go == "summary":
+                return redirect(url_for("quizzes.summary", attempt_id=attempt.id))
+            if go.isdigit() and 1 <= int(go) <= attempt.page_count:
+                return redirect(url_for("quizzes.attempt_page", attempt_id=attempt.id, page=int(go)))
+            anchor = f"q{check}" if check else None
+            return redirect(url_for("quizzes.attempt_page", attempt_id=attempt.id, page=page, _anchor=anchor))
+    return render_template("quizzes/attempt.html", attempt=attempt, page=page, responses=on_page, errors=errors,
+                           get_type=get_type)
+
+
+@bp.route("/attempts/<int:attempt_id>/responses/<int:response_id>", methods=["POST"])
+@login_required
+def autosave(attempt_id, response_id):
+    """Save one answer as the learner gives it (called by the page's script)."""
+    attempt = queries.own_attempt(attempt_id, current_user)
+    try:
+        response = attempts.response_of(attempt, response_id)
+        attempts.save_answer(attempt, response_id, submitted_values(request.form, response), current_user)
+        if "flag" in request.form:
+            attempts.set_flag(attempt, response_id, request.form["flag"] == "1", current_user)
+    except AttemptError as error:
+        db.session.commit()
+        return jsonify(saved=False, message=str(error)), 409
+    db.session.commit()
+    return jsonify(saved=True, answered=response.is_answered, saved_at=utcnow().isoformat())
+
+
+@bp.route("/attempts/<int:attempt_id>/summary")
+@login_required
+def summary(attempt_id):
+    attempt = queries.own_attempt(attempt_id, current_user)
+    if attempts.finish_if_overdue(attempt, utcnow()):
+        db.session.commit()
+    if attempt.status != "in_progress":
+        return _finished_redirect(attempt)
+    return render_template("quizzes/summary.html", attempt=attempt, get_type=get_type)
+
+
+@bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
+@login_required
+def submit(attempt_id):
+    attempt = queries.own_attempt(attempt_id, current_user)
+    try:
+        attempts.submit_attempt(attempt, current_user)
+    except AttemptError as error:
+        flash(str(error), "error")
+    db.session.commit()
+    return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+
+
+@bp.route("/attempts/<int:attempt_id>/review")
+@login_required
+def review(attempt_id):
+    attempt = queries.own_attempt(attempt_id, current_user)
+    if attempt.status == "in_progress":
+        return redirect(url_for("quizzes.attempt_page", attempt_id=attempt.id, page=1))
+    return render_template("quizzes/review.html", attempt=attempt, get_type=get_type, staff_view=False)

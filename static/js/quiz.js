@@ -1,0 +1,75 @@
+// Quiz pages: save each answer as soon as it is given, and show a timer. The form still works
+// without this script: every button posts the page and saves its answers.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-autosave-url]");
+  var token = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
+
+  function save(section) {
+    var id = section.getAttribute("data-response-id");
+    var status = section.querySelector("[data-save-status]");
+    var data = new FormData();
+    section.querySelectorAll("input, select, textarea").forEach(function (field) {
+      if (field.disabled || !field.name || field.name === "flag") { return; }
+      if ((field.type === "radio" || field.type === "checkbox") && !field.checked) { return; }
+      data.append(field.name, field.value);
+    });
+    var flag = section.querySelector('input[name="flag"]');
+    if (flag) { data.append("flag", flag.checked ? "1" : "0"); }
+    var url = form.getAttribute("data-autosave-url").replace(/\/0$/, "/" + id);
+    if (status) { status.textContent = "Saving…"; }
+    fetch(url, { method: "POST", body: data, headers: { "X-CSRFToken": token }, credentials: "same-origin" })
+      .then(function (response) { return response.json().then(function (body) { return [response.ok, body]; }); })
+      .then(function (result) {
+        if (!status) { return; }
+        status.textContent = result[0] ? "Answer saved." : result[1].message;
+        var link = document.querySelector('.question-nav a[href$="#q' + id + '"]');
+        if (link && result[0]) { link.classList.toggle("answered", result[1].answered); }
+      })
+      .catch(function () {
+        if (status) { status.textContent = "Not saved yet: check your connection. Your answer is sent again when you change page."; }
+      });
+  }
+
+  if (form) {
+    var timers = {};
+    form.addEventListener("change", function (event) {
+      var section = event.target.closest("[data-response-id]");
+      if (section) { save(section); }
+    });
+    form.addEventListener("input", function (event) {
+      var section = event.target.closest("[data-response-id]");
+      if (!section || event.target.type === "radio" || event.target.type === "checkbox") { return; }
+      var id = section.getAttribute("data-response-id");
+      window.clearTimeout(timers[id]);
+      timers[id] = window.setTimeout(function () { save(section); }, 800);
+    });
+  }
+
+  var timer = document.querySelector("[data-deadline]");
+  if (!timer) { return; }
+  var deadline = Date.parse(timer.getAttribute("data-deadline"));
+  var text = timer.querySelector("[data-timer-text]");
+  var announce = timer.querySelector("[data-timer-announce]");
+  var announced = {};
+  function tick() {
+    var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+    var minutes = Math.floor(left / 60);
+    var seconds = left % 60;
+    text.textContent = minutes + " min " + (seconds < 10 ? "0" : "") + seconds + " s";
+    [10, 5, 1].forEach(function (mark) {
+      if (minutes < mark && !announced[mark] && left > 0) {
+        announced[mark] = true;
+        announce.textContent = "Less than " + mark + " minute" + (mark === 1 ? "" : "s") + " left.";
+      }
+    });
+    if (left <= 300) { timer.classList.add("ending"); }
+    if (left === 0) {
+      announce.textContent = "Time is up. Your saved answers are being submitted.";
+      window.setTimeout(function () { window.location.reload(); }, 3000);
+      return;
+    }
+    window.setTimeout(tick, 1000);
+  }
+  tick();
+})();
