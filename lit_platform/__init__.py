@@ -55,12 +55,14 @@ def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .admin.views import bp as admin_bp
     from .core.views import bp as core_bp
+    from .quizzes.bank_views import bp as bank_bp
     from .quizzes.views import bp as quizzes_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(quizzes_bp)
+    app.register_blueprint(bank_bp)
 
 
 @event.listens_for(Engine, "connect")

@@ -112,5 +112,102 @@ def outbox_send(interval):
         time.sleep(interval)
 
 
+# quizzes and GIFT ----------------------------------------------------------------------------
+
+@main.group("quizzes")
+def quizzes_group():
+    """Check and load quiz files (YAML)."""
+
+
+def _read_quiz_or_fail(path):
+    from .quizzes.files import read_quiz_file
+
+    definition, problems = read_quiz_file(path)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s) found in {path}.")
+    return definition
+
+
+@quizzes_group.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+def quizzes_validate(files):
+    """Report every problem in quiz files, with file and line."""
+    from .quizzes.files import read_quiz_file
+
+    seen: dict = {}
+    count = 0
+    for path in files:
+        _, problems = read_quiz_file(path, seen_keys=seen)
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        count += len(problems)
+    if count:
+        raise click.ClickException(f"{count} problem(s) found.")
+    click.echo(f"{len(files)} file(s) checked: no problems.")
+
+
+@quizzes_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--category", default="Imported", show_default=True, help="Bank category for the questions.")
+@with_appcontext
+def quizzes_import(file, category):
+    """Load a quiz file into the bank; unchanged questions stay as they are."""
+    from .quizzes.files import import_quiz
+
+    quiz, changed = import_quiz(_read_quiz_or_fail(file), category)
+    db.session.commit()
+    click.echo(f"Quiz '{quiz.title}' ready with {len(quiz.slots)} question(s); {changed} new or changed.")
+
+
+@main.group("gift")
+def gift_group():
+    """Moodle GIFT import and export."""
+
+
+@gift_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--category", default="Imported", show_default=True,
+              help="Category for questions the file does not place with $CATEGORY.")
+@click.option("--strict", is_flag=True, help="Import nothing if any question has a problem.")
+@with_appcontext
+def gift_import(file, category, strict):
+    """Import questions from a GIFT file; problems are listed with their lines."""
+    from .quizzes.gift_io import import_gift
+
+    with open(file, encoding="utf-8-sig") as handle:
+        result = import_gift(handle.read(), category, strict=strict, filename=file)
+    for error in result.errors:
+        click.echo(error, err=True)
+    if not result.committed:
+        db.session.rollback()
+        raise click.ClickException(f"{len(result.errors)} problem(s) found; with --strict nothing was imported.")
+    db.session.commit()
+    click.echo(f"Imported {result.imported} question(s); {result.unchanged} unchanged; "
+               f"{len(result.errors)} could not be imported.")
+
+
+@gift_group.command("export")
+@click.option("--category", default=None, help="Category path; all questions when not given.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="File; standard output if not given.")
+@with_appcontext
+def gift_export(category, output):
+    """Write questions as GIFT (questions of types GIFT cannot express are listed and left out)."""
+    from .quizzes.gift_io import export_category, find_category, unsupported_for_export
+
+    if category and find_category(category) is None:
+        raise click.ClickException(f"There is no category {category}.")
+    text = export_category(category)
+    for question in unsupported_for_export(category):
+        click.echo(f"left out (GIFT has no {question.type} type): {question.title or question.stem[:60]}", err=True)
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        click.echo(f"Wrote {output}.", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.yamlfile import LineDict, Problem, load_yaml
-from .services import QuestionData
+from .services import QuestionData, find_or_create_category, save_question, save_quiz, set_fixed_questions
 
 COMMON_FIELDS = {"key", "type", "title", "stem", "outcome", "tags", "points", "general_feedback", "feedback", "form"}
 TYPE_FIELDS = {
@@ -245,3 +245,18 @@ def read_quiz_file(path: Path | str, outcomes: set[str] | None = None, seen_keys
     questions, found = read_questions(data.get("questions"), filename, data.line_of("questions"), outcomes, seen_keys)
     problems += found
     return QuizDefinition(key, settings, questions), sorted(problems)
+
+
+def import_quiz(definition: QuizDefinition, category_path: str, actor=None) -> tuple[object, int]:
+    """Store a validated quiz file: its questions (new versions only where changed) and the quiz.
+
+    Returns (quiz, number of questions created or changed)."""
+    category = find_or_create_category(category_path)
+    questions, changed = [], 0
+    for item in definition.questions:
+        question, was_changed = save_question(item.key, category, item.data, actor)
+        questions.append(question)
+        changed += was_changed
+    quiz = save_quiz(definition.key, definition.settings, actor)
+    set_fixed_questions(quiz, questions)
+    return quiz, changed

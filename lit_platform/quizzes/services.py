@@ -79,6 +79,21 @@ def find_or_create_category(path: str) -> QuestionCategory:
     return parent
 
 
+def create_category(name: str, parent: QuestionCategory | None, actor) -> QuestionCategory:
+    name = name.strip()
+    if "/" in name:
+        raise BankError("A category name cannot contain '/', which separates levels in category paths.")
+    path = f"{parent.path}/{name}" if parent else name
+    existing = db.session.scalar(select(QuestionCategory).where(
+        QuestionCategory.name == name,
+        QuestionCategory.parent_id == parent.id if parent else QuestionCategory.parent_id.is_(None)))
+    if existing:
+        raise BankError(f"There is already a category {path}.")
+    category = find_or_create_category(path)
+    record_event("question_category.created", actor, "question_category", category.id, path=path)
+    return category
+
+
 # Questions -----------------------------------------------------------------------------------
 
 def save_question(key: str, category: QuestionCategory, data: QuestionData, actor=None) -> tuple[Question, bool]:

@@ -1,0 +1,143 @@
+"""Librarians manage the question bank and quizzes through forms."""
+import re
+
+import pytest
+from sqlalchemy import select
+
+from lit_platform.extensions import db
+from lit_platform.quizzes.models import Attempt, Question, Quiz
+
+from ..conftest import Actions
+
+BANK_PAGES = ["/bank/", "/bank/categories", "/bank/quizzes", "/bank/quizzes/new", "/bank/gift/import",
+              "/bank/questions/new/single_choice", "/bank/gift/export"]
+
+
+@pytest.mark.parametrize("path", BANK_PAGES)
+def test_learners_and_managers_cannot_use_the_bank(sign_in, path):
+    for role in ("learner", "manager"):
+        client, _ = sign_in(role)
+        assert client.get(path).status_code == 403
+
+
+def test_create_each_type_through_its_form(app, sign_in):
+    client, _ = sign_in("librarian")
+    actions = Actions(client)
+    forms = {
+        "single_choice": {"choices-0-text": "OR", "choices-0-weight": "100", "choices-0-feedback": "Broadens.",
+                          "choices-1-text": "AND", "choices-1-weight": "0"},
+        "multiple_response": {"choices-0-text": "a", "choices-0-weight": "50", "choices-1-text": "b",
+                              "choices-1-weight": "50", "choices-2-text": "c", "choices-2-weight": "-50"},
+        "true_false": {"answer": "false", "feedback_true": "No.", "feedback_false": "Right."},
+        "short_answer": {"answers-0-text": "MeSH", "answers-0-weight": "100"},
+        "numerical": {"answers-0-value": "20", "answers-0-tolerance": "0", "answers-0-weight": "100"},
+        "matching": {"pairs-0-prompt": "AND", "pairs-0-answer": "narrows", "pairs-1-prompt": "OR",
+                     "pairs-1-answer": "broadens", "distractors": "sorts"},
+        "ordering": {"items": "First\nSecond\nThird"},
+        "essay": {"guidance": "Mentions bias.", "min_words": "50"},
+        "description": {},
+    }
+    for qtype, fields in forms.items():
+        page = f"/bank/questions/new/{qtype}"
+        category = re.search(r'<option (?:selected )?value="(\d+)"', client.get(page).get_data(as_text=True))
+        data = {"stem": f"A {qtype} question", "points": "1", "category": category.group(1),
+                "tags": "boolean, Test", **fields}
+        response = actions.post(page, data, page=page)
+        assert response.status_code == 302, (qtype, re.findall(r"error-message[^>]*>(.*?)</p>", response.get_data(as_text=True), re.S))
+    with app.app_context():
+        questions = db.session.scalars(select(Question)).all()
+        assert sorted(q.current.type for q in questions) == sorted(forms)
+        tf = next(q for q in questions if q.current.type == "true_false")
+        assert tf.current.spec == {"answer": False, "feedback_true": "No.", "feedback_false": "Right."}
+        assert tf.tags == ["boolean", "test"]
+        mr = next(q for q in questions if q.current.type == "multiple_response")
+        assert [c["weight"] for c in mr.current.spec["choices"]] == [0.5, 0.5, -0.5]
+
+
+def test_answer_problems_are_shown_beside_the_answers(sign_in, make):
+    client, _ = sign_in("librarian")
+    make.quiz()  # makes a category to choose
+    page = "/bank/questions/new/single_choice"
+    html = client.get(page).get_data(as_text=True)
+    category = re.search(r'<option[^>]*value="(\d+)"', html).group(1)
+    response = Actions(client).post(page, {"stem": "Which?", "points": "1", "category": category,
+                                           "choices-0-text": "a", "choices-0-weight": "0",
+                                           "choices-1-text": "b", "choices-1-weight": "0"}, page=page)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "The question needs exactly one fully correct choice." in html and 'href="#answers"' in html
+    response = Actions(client).post(page, {"stem": "", "points": "", "category": category}, page=page)
+    html = response.get_data(as_text=True)
+    assert 'id="stem-error"' in html and 'id="points-error"' in html
+
+
+def test_editing_makes_a_new_version_shown_in_history(app, sign_in, make):
+    quiz = make.quiz()
+    client, _ = sign_in("librarian")
+    with app.app_context():
+        question = db.session.get(Quiz, quiz.id).slots[0].question
+        question_id = question.id
+    page = f"/bank/questions/{question_id}/edit"
+    form = client.get(page).get_data(as_text=True)
+    assert "Which operator **broadens** a search?" in form
+    category = re.search(r'<option selected value="(\d+)"', form).group(1)
+    response = Actions(client).post(page, {"stem": "Which operator widens a search?", "points": "2",
+                                           "category": category, "choices-0-text": "AND", "choices-0-weight": "0",
+                                           "choices-1-text": "OR", "choices-1-weight": "100"}, page=page)
+    assert response.status_code == 302
+    html = client.get(f"/bank/questions/{question_id}").get_data(as_text=True)
+    assert "version 2" in html and "Version 1" in html and "widens" in html
+    old = client.get(f"/bank/questions/{question_id}/versions/1").get_data(as_text=True)
+    assert "<strong>broadens</strong>" in old
+
+
+def test_build_a_quiz_add_questions_and_random_rule(app, sign_in, make):
+    source = make.quiz()
+    client, _ = sign_in("librarian")
+    actions = Actions(client)
+    response = actions.post("/bank/quizzes/new", {"title": "Boolean check", "feedback_mode": "immediate",
+                                                  "questions_per_page": "2", "attempts_allowed": "0",
+                                                  "is_published": "y"}, page="/bank/quizzes/new")
+    assert response.status_code == 302
+    quiz_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        key = db.session.get(Quiz, source.id).slots[0].question.key
+    assert actions.post(f"/bank/quizzes/{quiz_id}/slots", {"kind": "fixed", "add-question_key": key},
+                        page=f"/bank/quizzes/{quiz_id}").status_code == 302
+    html = actions.post(f"/bank/quizzes/{quiz_id}/slots", {"kind": "fixed", "add-question_key": "nope"},
+                        page=f"/bank/quizzes/{quiz_id}").get_data(as_text=True)
+    assert "There is no question with that key." in html
+    assert actions.post(f"/bank/quizzes/{quiz_id}/slots", {"kind": "random", "random-count": "2",
+                                                           "random-category": "0", "random-tag": ""},
+                        page=f"/bank/quizzes/{quiz_id}").status_code == 400
+    page = client.get(f"/bank/quizzes/{quiz_id}").get_data(as_text=True)
+    assert "Which operator" in page
+
+
+def test_librarian_marks_an_essay_and_the_learner_sees_it(app, sign_in, make):
+    from .test_views import response_ids, start
+
+    quiz = make.quiz(questions_per_page=9)
+    learner, _ = sign_in("learner")
+    attempt_id = start(learner, quiz.id)
+    ids = response_ids(app, attempt_id)
+    Actions(learner).post(f"/attempts/{attempt_id}/page/1", {f"r{ids['essay']}": "Leaving the page to check."})
+    Actions(learner).post(f"/attempts/{attempt_id}/submit", page=f"/attempts/{attempt_id}/summary")
+    librarian, _ = sign_in("librarian")
+    assert "1 answer waiting to be marked" in librarian.get(f"/bank/quizzes/{quiz.id}").get_data(as_text=True)
+    response = Actions(librarian).post(f"/bank/responses/{ids['essay']}/mark", {"points": "1", "comment": "Clear."},
+                                       page=f"/bank/attempts/{attempt_id}")
+    assert response.status_code == 302
+    review = learner.get(f"/attempts/{attempt_id}/review").get_data(as_text=True)
+    assert "Clear." in review
+    with app.app_context():
+        assert not db.session.get(Attempt, attempt_id).needs_marking
+
+
+def test_extension_for_unknown_email_is_explained(sign_in, make):
+    quiz = make.quiz(time_limit_minutes=10)
+    client, _ = sign_in("librarian")
+    html = Actions(client).post(f"/bank/quizzes/{quiz.id}/extensions", {"ext-email": "nobody@example.org",
+                                                                        "ext-extra_minutes": "10"},
+                                page=f"/bank/quizzes/{quiz.id}").get_data(as_text=True)
+    assert "There is no account with that e-mail address." in html
