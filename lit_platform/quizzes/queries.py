@@ -96,3 +96,16 @@ def search_questions(text: str = "", category_id: int = 0, tag: str = "", qtype:
 
 def all_tags() -> list[str]:
     return list(db.session.scalars(select(QuestionTag.tag).distinct().order_by(QuestionTag.tag)))
+
+
+def published_quizzes_with_progress(user) -> list[tuple[Quiz, int, float | None]]:
+    """Published quizzes with the user's attempt count and best percentage, in one query."""
+    best = func.max(Attempt.score * 100.0 / func.nullif(Attempt.max_score, 0))
+    rows = db.session.execute(
+        select(Quiz, func.count(Attempt.id), best)
+        .outerjoin(Attempt, (Attempt.quiz_id == Quiz.id) & (Attempt.user_id == user.id))
+        .where(Quiz.is_published.is_(True))
+        .group_by(Quiz.id)
+        .order_by(Quiz.title)
+    ).all()
+    return [(quiz, count, best_percent) for quiz, count, best_percent in rows]

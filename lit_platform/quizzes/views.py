@@ -22,6 +22,12 @@ def submitted_values(form, response):
     return form.getlist(f"r{response.id}")
 
 
+@bp.route("/quizzes")
+@login_required
+def index():
+    return render_template("quizzes/index.html", rows=queries.published_quizzes_with_progress(current_user))
+
+
 @bp.route("/quizzes/<int:quiz_id>")
 @login_required
 def quiz(quiz_id):

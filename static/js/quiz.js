@@ -5,7 +5,7 @@
   var form = document.querySelector("form[data-autosave-url]");
   var token = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
 
-  function save(section) {
+  function save(section, what) {
     var id = section.getAttribute("data-response-id");
     var status = section.querySelector("[data-save-status]");
     var data = new FormData();
@@ -22,7 +22,7 @@
       .then(function (response) { return response.json().then(function (body) { return [response.ok, body]; }); })
       .then(function (result) {
         if (!status) { return; }
-        status.textContent = result[0] ? "Answer saved." : result[1].message;
+        status.textContent = result[0] ? (what === "flag" ? "Flag saved." : "Answer saved.") : result[1].message;
         var link = document.querySelector('.question-nav a[href$="#q' + id + '"]');
         if (link && result[0]) { link.classList.toggle("answered", result[1].answered); }
       })
@@ -35,7 +35,7 @@
     var timers = {};
     form.addEventListener("change", function (event) {
       var section = event.target.closest("[data-response-id]");
-      if (section) { save(section); }
+      if (section) { save(section, event.target.name === "flag" ? "flag" : "answer"); }
     });
     form.addEventListener("input", function (event) {
       var section = event.target.closest("[data-response-id]");

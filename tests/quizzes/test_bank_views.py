@@ -141,3 +141,69 @@ def test_extension_for_unknown_email_is_explained(sign_in, make):
                                                                         "ext-extra_minutes": "10"},
                                 page=f"/bank/quizzes/{quiz.id}").get_data(as_text=True)
     assert "There is no account with that e-mail address." in html
+
+
+def _first_question_id(app, quiz_id):
+    with app.app_context():
+        return db.session.get(Quiz, quiz_id).slots[0].question_id
+
+
+def test_duplicate_retire_and_move(app, sign_in, make):
+    quiz = make.quiz()
+    client, _ = sign_in("librarian")
+    actions = Actions(client)
+    question_id = _first_question_id(app, quiz.id)
+    response = actions.post(f"/bank/questions/{question_id}/duplicate")
+    assert "/edit" in response.headers["Location"]
+    actions.post(f"/bank/questions/{question_id}/retire")
+    assert "(retired)" not in client.get("/bank/").get_data(as_text=True)
+    assert "(retired)" in client.get("/bank/?retired=1").get_data(as_text=True)
+    with app.app_context():
+        from lit_platform.quizzes.services import find_or_create_category
+        target = find_or_create_category("Elsewhere/Deeper")
+        db.session.commit()
+        target_id = target.id
+    actions.post(f"/bank/questions/{question_id}/move", {"category": target_id})
+    assert "Elsewhere/Deeper" in client.get(f"/bank/questions/{question_id}").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Question, question_id).is_retired
+
+
+def test_regrade_button_rescores_submitted_answers(app, sign_in, make):
+    from lit_platform.quizzes.services import QuestionData, save_question
+
+    from .test_views import response_ids, start
+
+    quiz = make.quiz(questions_per_page=9)
+    learner, _ = sign_in("learner")
+    attempt_id = start(learner, quiz.id)
+    ids = response_ids(app, attempt_id)
+    Actions(learner).post(f"/attempts/{attempt_id}/page/1", {f"r{ids['single_choice']}": "1"})
+    Actions(learner).post(f"/attempts/{attempt_id}/submit", page=f"/attempts/{attempt_id}/summary")
+    question_id = _first_question_id(app, quiz.id)
+    with app.app_context():
+        question = db.session.get(Question, question_id)
+        data = QuestionData.from_version(question.current)
+        data.spec = {"choices": [dict(c, weight=1.0 if c["id"] == "1" else 0.0) for c in data.spec["choices"]]}
+        save_question(question.key, question.category, data)
+        db.session.commit()
+    librarian, _ = sign_in("librarian")
+    response = Actions(librarian).post(f"/bank/quizzes/{quiz.id}/regrade/{question_id}", page=f"/bank/quizzes/{quiz.id}")
+    assert "Re-scored 1 answer(s)" in librarian.get(response.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Attempt, attempt_id).score == 1
+
+
+def test_markdown_in_questions_is_sanitised_when_shown(app, sign_in, make):
+    from lit_platform.quizzes.services import QuestionData
+
+    from .test_views import start
+
+    stem = ('Read <script>alert(1)</script> this [link](javascript:alert(1)) '
+            '<img src=x onerror="alert(1)"> **bold**')
+    quiz = make.quiz(questions=[QuestionData("essay", stem, {"guidance": ""})])
+    client, _ = sign_in("learner")
+    attempt_id = start(client, quiz.id)
+    html = client.get(f"/attempts/{attempt_id}/page/1").get_data(as_text=True)
+    assert "<strong>bold</strong>" in html
+    assert "<script>alert" not in html and "javascript:" not in html and "onerror" not in html

@@ -140,3 +140,17 @@ def test_unpublished_quiz_is_not_found_for_learners(sign_in, make):
     quiz = make.quiz(is_published=False)
     client, _ = sign_in("learner")
     assert client.get(f"/quizzes/{quiz.id}").status_code == 404
+
+
+def test_quiz_list_shows_published_quizzes_with_the_learners_own_progress(app, sign_in, make):
+    shown = make.quiz(title="Searching basics")
+    make.quiz(title="Hidden draft", is_published=False)
+    client, _ = sign_in("learner")
+    attempt_id = start(client, shown.id)
+    ids = response_ids(app, attempt_id)
+    Actions(client).post(f"/attempts/{attempt_id}/page/1", {f"r{ids['single_choice']}": "2"})
+    Actions(client).post(f"/attempts/{attempt_id}/submit", page=f"/attempts/{attempt_id}/summary")
+    other, _ = sign_in("learner")
+    mine = client.get("/quizzes").get_data(as_text=True)
+    assert "Searching basics" in mine and "Hidden draft" not in mine and "12%" in mine
+    assert "12%" not in other.get("/quizzes").get_data(as_text=True)
