@@ -45,6 +45,9 @@ def create_app(config: Mapping | object | None = None) -> Flask:
     from .security import init_security
     from .templating import init_templating
 
+    from .core.database import init_database
+
+    init_database(app)
     init_security(app)
     init_templating(app)
     register_blueprints(app)
@@ -55,6 +58,7 @@ def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .admin.views import bp as admin_bp
     from .core.views import bp as core_bp
+    from .courses.views import bp as courses_bp
     from .quizzes.bank_views import bp as bank_bp
     from .quizzes.views import bp as quizzes_bp
 
@@ -63,6 +67,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(bank_bp)
+    app.register_blueprint(courses_bp)
 
 
 @event.listens_for(Engine, "connect")

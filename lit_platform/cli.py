@@ -112,6 +112,60 @@ def outbox_send(interval):
         time.sleep(interval)
 
 
+# courses -------------------------------------------------------------------------------------
+
+@main.group("courses")
+def courses_group():
+    """Check and import the courses kept as files."""
+
+
+def _courses_path(path):
+    from .config import from_environment
+
+    return path or from_environment()["LIT_COURSES_PATH"]
+
+
+@courses_group.command("validate")
+@click.argument("path", required=False, type=click.Path(exists=True, file_okay=False))
+def courses_validate(path):
+    """Report every problem in the course folders, with file and line (PATH: one course or a folder of courses)."""
+    from .courses.loader import read_courses
+
+    total = 0
+    for folder, course, problems in read_courses(_courses_path(path)):
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        total += len(problems)
+        if course and not problems:
+            words = sum(m.word_count for m in course.modules)
+            click.echo(f"{folder.name}: {len(course.modules)} modules, {words} words, no problems")
+    if total:
+        raise click.ClickException(f"{total} problem(s) found.")
+
+
+@courses_group.command("import")
+@click.argument("path", required=False, type=click.Path(exists=True, file_okay=False))
+@with_appcontext
+def courses_import(path):
+    """Import courses; unchanged ones are left alone; a course with problems is not imported at all."""
+    from .courses.importer import import_course
+    from .courses.loader import read_courses
+
+    failed = 0
+    for folder, course, problems in read_courses(_courses_path(path)):
+        if problems:
+            failed += 1
+            for problem in problems:
+                click.echo(str(problem), err=True)
+            click.echo(f"{folder.name}: not imported because of the problem(s) above.", err=True)
+            continue
+        report = import_course(course)
+        db.session.commit()
+        click.echo(report.summary())
+    if failed:
+        raise click.ClickException(f"{failed} course(s) not imported.")
+
+
 # quizzes and GIFT ----------------------------------------------------------------------------
 
 @main.group("quizzes")

@@ -26,6 +26,7 @@ def from_environment() -> dict:
         "SECRET_KEY": os.environ.get("LIT_SECRET_KEY", DEVELOPMENT_SECRET),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "LIT_TIMEZONE": os.environ.get("LIT_TIMEZONE", "Europe/London"),
+        "LIT_COURSES_PATH": os.environ.get("LIT_COURSES_PATH", str(PROJECT_ROOT / "courses")),
         "LIT_SITE_NAME": os.environ.get("LIT_SITE_NAME", "Library Learning"),
         "LIT_BASE_URL": os.environ.get("LIT_BASE_URL", "http://127.0.0.1:5000"),
         "LIT_REDIS_URL": redis_url,

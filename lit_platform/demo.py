@@ -1,6 +1,8 @@
 """Demo installation: schema, shipped courses and one account per role."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -16,6 +18,25 @@ DEMO_ACCOUNTS = [
 ]
 
 
+def import_shipped_courses(echo=print) -> None:
+    """Import every valid course in the courses folder; report the others without stopping."""
+    from flask import current_app
+
+    from .courses.importer import import_course
+    from .courses.loader import read_courses
+
+    path = Path(current_app.config["LIT_COURSES_PATH"])
+    if not path.is_dir():
+        return
+    for folder, course, problems in read_courses(path):
+        if problems:
+            echo(f"Course {folder.name} has {len(problems)} problem(s) and was not imported "
+                 f"(see: lit courses validate {folder}).")
+            continue
+        echo(import_course(course).summary())
+        db.session.commit()
+
+
 def set_up_demo(echo=print) -> list[tuple[str, str, str]]:
     """Bring the database to the latest schema and add demo content that is not there yet."""
     echo("Applying database migrations ...")
@@ -26,4 +47,5 @@ def set_up_demo(echo=print) -> list[tuple[str, str, str]]:
             create_user(email, name, password, [role], unit)
             echo(f"Created demo {role} {email}")
     db.session.commit()
+    import_shipped_courses(echo)
     return [(role, email, password) for role, email, _name, password, _unit in DEMO_ACCOUNTS]

@@ -13,3 +13,4 @@ from .quizzes.models import (  # noqa: F401
     QuizSlot,
     Response,
 )
+from .courses.models import Course, Enrolment, LearningOutcome, Module, ModuleProgress  # noqa: F401

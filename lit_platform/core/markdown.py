@@ -28,8 +28,17 @@ ALLOWED_ATTRIBUTES = {
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
-def sanitise_html(html: str) -> str:
-    """Keep only allow-listed tags, attributes and URL schemes (no scripts, handlers or data: URLs)."""
+def sanitise_html(html: str, rewrite_url=None) -> str:
+    """Keep only allow-listed tags, attributes and URL schemes (no scripts, handlers or data: URLs).
+
+    `rewrite_url(url) -> url` may map relative links and image sources (e.g. course files) to site URLs.
+    """
+    attribute_filter = None
+    if rewrite_url is not None:
+        def attribute_filter(tag, attribute, value):
+            if (tag, attribute) in {("a", "href"), ("img", "src")}:
+                return rewrite_url(value)
+            return value
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -37,7 +46,15 @@ def sanitise_html(html: str) -> str:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,
+        attribute_filter=attribute_filter,
     )
+
+
+def render_document(text: str, rewrite_url=None) -> tuple[str, str]:
+    """Render a whole document (a course module): returns (sanitised HTML, sanitised table of contents)."""
+    renderer = _renderer()
+    html = renderer.convert(text or "")
+    return sanitise_html(html, rewrite_url), sanitise_html(getattr(renderer, "toc", ""), rewrite_url)
 
 
 def _renderer() -> markdown.Markdown:

@@ -109,3 +109,13 @@ def published_quizzes_with_progress(user) -> list[tuple[Quiz, int, float | None]
         .order_by(Quiz.title)
     ).all()
     return [(quiz, count, best_percent) for quiz, count, best_percent in rows]
+
+
+def has_passed(quiz: Quiz, user) -> bool:
+    """Whether the user has a submitted attempt that meets the pass mark (any submitted attempt if none)."""
+    query = select(Attempt.id).where(Attempt.quiz_id == quiz.id, Attempt.user_id == user.id,
+                                     Attempt.status == "submitted")
+    if quiz.pass_mark is not None:
+        query = query.where(Attempt.needs_marking.is_(False),
+                            Attempt.score * 100 >= (quiz.pass_mark - 1e-9) * Attempt.max_score)
+    return db.session.scalar(query.limit(1)) is not None

@@ -1,7 +1,8 @@
 """Taking quizzes: start, answer page by page (saved as you go), review, submit, see feedback."""
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from ..core.database import writes_on_get
 from ..core.types import utcnow
 from ..extensions import db
 from ..security import login_required
@@ -32,6 +33,9 @@ def index():
 @login_required
 def quiz(quiz_id):
     quiz = queries.quiz_for_user(quiz_id, current_user)
+    back = request.args.get("return_to", "")
+    if back.startswith("/") and not back.startswith("//"):
+        session["quiz_return"] = {**session.get("quiz_return", {}), str(quiz.id): back}
     return render_template("quizzes/quiz.html", quiz=quiz, attempts=queries.attempts_of(quiz, current_user),
                            unavailable=attempts.quiz_availability(quiz, utcnow()),
                            open_attempt=attempts.in_progress_attempt(quiz, current_user))
@@ -59,6 +63,7 @@ def _finished_redirect(attempt):
 
 @bp.route("/attempts/<int:attempt_id>/page/<int:page>", methods=["GET", "POST"])
 @login_required
+@writes_on_get
 def attempt_page(attempt_id, page):
     attempt = queries.own_attempt(attempt_id, current_user)
     if attempts.finish_if_overdue(attempt, utcnow()):
@@ -118,6 +123,7 @@ def autosave(attempt_id, response_id):
 
 @bp.route("/attempts/<int:attempt_id>/summary")
 @login_required
+@writes_on_get
 def summary(attempt_id):
     attempt = queries.own_attempt(attempt_id, current_user)
     if attempts.finish_if_overdue(attempt, utcnow()):
@@ -145,4 +151,5 @@ def review(attempt_id):
     attempt = queries.own_attempt(attempt_id, current_user)
     if attempt.status == "in_progress":
         return redirect(url_for("quizzes.attempt_page", attempt_id=attempt.id, page=1))
-    return render_template("quizzes/review.html", attempt=attempt, get_type=get_type, staff_view=False)
+    return render_template("quizzes/review.html", attempt=attempt, get_type=get_type, staff_view=False,
+                           return_to=session.get("quiz_return", {}).get(str(attempt.quiz_id)))

@@ -5,8 +5,13 @@
   var form = document.querySelector("form[data-autosave-url]");
   var token = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
 
+  var latest = {};
+
   function save(section, what) {
     var id = section.getAttribute("data-response-id");
+    window.clearTimeout(timers[id]);
+    var sequence = (latest[id] || 0) + 1;
+    latest[id] = sequence;
     var status = section.querySelector("[data-save-status]");
     var data = new FormData();
     section.querySelectorAll("input, select, textarea").forEach(function (field) {
@@ -21,18 +26,18 @@
     fetch(url, { method: "POST", body: data, headers: { "X-CSRFToken": token }, credentials: "same-origin" })
       .then(function (response) { return response.json().then(function (body) { return [response.ok, body]; }); })
       .then(function (result) {
-        if (!status) { return; }
+        if (!status || latest[id] !== sequence) { return; }  // a later save of this question will report
         status.textContent = result[0] ? (what === "flag" ? "Flag saved." : "Answer saved.") : result[1].message;
         var link = document.querySelector('.question-nav a[href$="#q' + id + '"]');
         if (link && result[0]) { link.classList.toggle("answered", result[1].answered); }
       })
       .catch(function () {
-        if (status) { status.textContent = "Not saved yet: check your connection. Your answer is sent again when you change page."; }
+        if (status && latest[id] === sequence) { status.textContent = "Not saved yet: check your connection. Your answer is sent again when you change page."; }
       });
   }
 
+  var timers = {};
   if (form) {
-    var timers = {};
     form.addEventListener("change", function (event) {
       var section = event.target.closest("[data-response-id]");
       if (section) { save(section, event.target.name === "flag" ? "flag" : "answer"); }

@@ -1,0 +1,143 @@
+"""The course catalogue, course and module pages, progress, certificates."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask_login import current_user
+
+from ..accounts.models import Role
+from ..accounts.queries import org_units_in_order
+from ..core.database import writes_on_get
+from ..core.exports import csv_response, download, html_to_pdf
+from ..extensions import db
+from ..security import login_required, public, roles_required
+from . import queries, services
+from .importer import COURSES_URL
+
+bp = Blueprint("courses", __name__)
+IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".webp", ".gif"}
+
+
+@bp.route(COURSES_URL)
+@login_required
+def catalogue():
+    args = request.args
+    courses = queries.catalogue(args.get("q", "").strip()[:100], args.get("topic", ""), args.get("audience", ""),
+                                args.get("length", 0, type=int))
+    topics, audiences = queries.catalogue_facets()
+    return render_template("courses/catalogue.html", courses=courses, topics=topics, audiences=audiences, args=args)
+
+
+@bp.route(f"{COURSES_URL}/<slug>")
+@login_required
+def course(slug):
+    course = queries.course_by_slug(slug)
+    return render_template("courses/course.html", course=course, enrolment=queries.enrolment_of(course, current_user),
+                           done=queries.completed_module_ids(course, current_user))
+
+
+@bp.route(f"{COURSES_URL}/<slug>/start", methods=["POST"])
+@login_required
+def start(slug):
+    course = queries.course_by_slug(slug)
+    enrolment = services.enrol(course, current_user)
+    db.session.commit()
+    module = enrolment.last_module if enrolment.last_module and not enrolment.last_module.is_retired else None
+    module = module or course.active_modules[0]
+    return redirect(url_for("courses.module", slug=course.slug, module_slug=module.slug))
+
+
+@bp.route(f"{COURSES_URL}/<slug>/<module_slug>")
+@login_required
+@writes_on_get
+def module(slug, module_slug):
+    course = queries.course_by_slug(slug)
+    module = queries.module_by_slug(course, module_slug)
+    progress = services.open_module(module, current_user)
+    db.session.commit()
+    modules = course.active_modules
+    index = modules.index(module)
+    return render_template("courses/module.html", course=course, module=module, progress=progress,
+                           previous=modules[index - 1] if index else None,
+                           next=modules[index + 1] if index + 1 < len(modules) else None,
+                           done=queries.completed_module_ids(course, current_user))
+
+
+@bp.route(f"{COURSES_URL}/<slug>/<module_slug>/complete", methods=["POST"])
+@login_required
+def complete(slug, module_slug):
+    course = queries.course_by_slug(slug)
+    module = queries.module_by_slug(course, module_slug)
+    try:
+        enrolment = services.complete_module(module, current_user)
+    except services.CourseError as error:
+        flash(str(error), "error")
+        return redirect(url_for("courses.module", slug=slug, module_slug=module_slug, _anchor="complete"))
+    db.session.commit()
+    if enrolment.completed_at:
+        flash(f"You have completed {course.title}. Your certificate is ready.", "success")
+        return redirect(url_for("courses.course", slug=slug))
+    flash(f"“{module.title}” marked complete.", "success")
+    modules = course.active_modules
+    index = modules.index(module)
+    if index + 1 < len(modules):
+        return redirect(url_for("courses.module", slug=slug, module_slug=modules[index + 1].slug))
+    return redirect(url_for("courses.course", slug=slug))
+
+
+@bp.route(f"{COURSES_URL}/<slug>/files/<path:filename>")
+@public
+def course_file(slug, filename):
+    """Images shipped in a course folder (only images/, only image types)."""
+    root = Path(current_app.config["LIT_COURSES_PATH"]).resolve() / slug
+    if not filename.startswith("images/") or Path(filename).suffix.lower() not in IMAGE_SUFFIXES:
+        abort(404)
+    return send_from_directory(root, filename, max_age=3600)
+
+
+@bp.route("/learning")
+@login_required
+def my_learning():
+    return render_template("courses/my_learning.html", rows=queries.my_learning(current_user))
+
+
+def _completed_enrolment(slug):
+    course = queries.course_by_slug(slug)
+    enrolment = queries.enrolment_of(course, current_user)
+    if enrolment is None or enrolment.completed_at is None:
+        abort(404)
+    return course, enrolment
+
+
+@bp.route(f"{COURSES_URL}/<slug>/certificate")
+@login_required
+def certificate(slug):
+    course, enrolment = _completed_enrolment(slug)
+    return render_template("courses/certificate.html", course=course, enrolment=enrolment, for_pdf=False)
+
+
+@bp.route(f"{COURSES_URL}/<slug>/certificate.pdf")
+@login_required
+def certificate_pdf(slug):
+    course, enrolment = _completed_enrolment(slug)
+    html = render_template("courses/certificate.html", course=course, enrolment=enrolment, for_pdf=True)
+    return download(html_to_pdf(html), f"certificate-{course.slug}.pdf", "application/pdf")
+
+
+@bp.route(f"{COURSES_URL}/<slug>/progress")
+@roles_required(Role.LIBRARIAN, Role.MANAGER, Role.ADMIN)
+def progress(slug):
+    course = queries.course_by_slug(slug)
+    unit_id = request.args.get("unit", 0, type=int)
+    rows = queries.learner_progress(course, unit_id)
+    required = sum(1 for m in course.active_modules if m.is_required)
+    if request.args.get("format") == "csv":
+        return csv_response(
+            ["name", "email", "enrolled", "modules_completed", "modules_required", "completed", "last_activity"],
+            ([r["name"], r["email"], r["enrolled_at"].isoformat(), r["done"], required,
+              r["completed_at"].isoformat() if r["completed_at"] else "",
+              r["last_activity"].isoformat() if r["last_activity"] else ""] for r in rows),
+            f"progress-{course.slug}.csv")
+    return render_template("courses/progress.html", course=course, rows=rows, required=required,
+                           units=org_units_in_order(), unit_id=unit_id)
