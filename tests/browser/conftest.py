@@ -81,10 +81,26 @@ def live_app(live_database_url):
     yield app
     with app.app_context():
         db.session.remove()
-        with db.engine.begin() as connection:
-            for table in reversed(db.metadata.sorted_tables):
-                connection.execute(table.delete())
+        empty_all_tables()
         db.engine.dispose()
+
+
+def empty_all_tables() -> None:
+    """Remove every row the test committed, so the next test starts from an empty database."""
+    tables = db.metadata.sorted_tables
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as connection:
+            names = ", ".join(f'"{table.name}"' for table in tables)
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        return
+    raw = db.engine.raw_connection()  # outside any transaction, where the pragma takes effect
+    try:
+        raw.execute("PRAGMA foreign_keys=OFF")
+        for table in tables:
+            raw.execute(f'DELETE FROM "{table.name}"')
+        raw.execute("PRAGMA foreign_keys=ON")
+    finally:
+        raw.close()
 
 
 @pytest.fixture
