@@ -53,7 +53,9 @@ def sanitise_html(html: str, rewrite_url=None) -> str:
 def render_document(text: str, rewrite_url=None) -> tuple[str, str]:
     """Render a whole document (a course module): returns (sanitised HTML, sanitised table of contents)."""
     renderer = _renderer()
-    html = renderer.convert(text or "")
+    # Module pages show their own "On this page" list, so a [TOC] line in the text is dropped.
+    text = "\n".join(line for line in (text or "").splitlines() if line.strip() != "[TOC]")
+    html = renderer.convert(text)
     return sanitise_html(html, rewrite_url), sanitise_html(getattr(renderer, "toc", ""), rewrite_url)
 
 
