@@ -14,3 +14,4 @@ from .quizzes.models import (  # noqa: F401
     Response,
 )
 from .courses.models import Course, Enrolment, LearningOutcome, Module, ModuleProgress  # noqa: F401
+from .assessments.models import ConfidenceItem, Instrument, InstrumentItem  # noqa: F401

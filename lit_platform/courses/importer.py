@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from ..assessments.services import save_instrument
 from ..audit import record_event
 from ..core.markdown import render_document, render_markdown
 from ..extensions import db
@@ -110,6 +111,9 @@ def import_course(definition: CourseDefinition, actor=None) -> ImportReport:
             _, changed = save_question(item.key, category, item.data, actor)
             report.questions_changed += changed
         course.assessment_key = definition.assessment.key
+        save_instrument(definition.assessment.key, definition.assessment.title or f"{definition.title}: before and after",
+                        [(item.key, item.form) for item in definition.assessment.items],
+                        [(c.key, c.outcome, c.statement) for c in definition.assessment.confidence], course.id)
     db.session.flush()
     record_event("course.imported", actor, "course", course.id, slug=course.slug, version=course.version)
     return report

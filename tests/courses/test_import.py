@@ -61,3 +61,18 @@ def test_cli_imports_valid_courses_and_refuses_broken_ones(app, tmp_path):
     assert "demo-course: not imported because of the problem(s) above." in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Course)) == 1
+
+
+def test_the_course_instrument_is_stored_with_items_forms_and_confidence(ctx, tmp_path):
+    from lit_platform.assessments.models import Instrument
+
+    from .conftest import ASSESSMENT
+    with_forms = ASSESSMENT.replace("    outcome: DS1\n", "    outcome: DS1\n    form: A\n", 1).replace(
+        "    outcome: DS2\n    stem: OR broadens.", "    outcome: DS2\n    form: B\n    stem: OR broadens.")
+    folder = write_course(tmp_path, **{"assessment.yaml": with_forms})
+    import_course(load(folder))
+    instrument = db.session.scalar(select(Instrument))
+    assert instrument.key == "demo-prepost" and instrument.has_forms
+    assert [(i.question.key, i.form) for i in instrument.items] == [("demo.pp.question", "A"), ("demo.pp.boolean", "B")]
+    assert [(c.key, c.outcome) for c in instrument.confidence_items] == [("demo.conf.boolean", "DS2")]
+    assert instrument.course_id == db.session.scalar(select(Course.id))
