@@ -3,26 +3,30 @@
 A deferred SQLite transaction that reads and then writes fails at once with "database is locked"
 when another writer got there first; starting with BEGIN IMMEDIATE makes it wait its turn instead.
 """
-from flask import current_app, request
+from flask import request
 
 from ..extensions import db
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-def writes_on_get(view):
-    """Mark a GET view that records something (e.g. progress), so it gets the write lock too."""
-    view.writes_on_get = True
-    return view
-
-
 def begin_writes_immediately() -> None:
     if db.engine.dialect.name != "sqlite":
         return
-    view = current_app.view_functions.get(request.endpoint)
-    if request.method not in SAFE_METHODS or getattr(view, "writes_on_get", False):
+    if request.method not in SAFE_METHODS:
         db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
 def init_database(app) -> None:
     app.before_request(begin_writes_immediately)
+
+
+def start_write_transaction() -> None:
+    """End the current (read) transaction and begin one that may write.
+
+    For a GET that needs to write only now and then: on SQLite the new transaction takes the write
+    lock at once, so it waits for other writers instead of failing.
+    """
+    db.session.commit()
+    if db.engine.dialect.name == "sqlite":
+        db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})

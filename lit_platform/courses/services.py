@@ -32,6 +32,13 @@ def progress_for(module: Module, user) -> ModuleProgress | None:
                                                           ModuleProgress.user_id == user.id))
 
 
+def needs_recording(module: Module, user) -> bool:
+    """Whether opening the module changes anything (first visit, or a different module than last time)."""
+    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.course_id == module.course_id,
+                                                          Enrolment.user_id == user.id))
+    return enrolment is None or enrolment.last_module_id != module.id or progress_for(module, user) is None
+
+
 def open_module(module: Module, user, now: datetime | None = None) -> ModuleProgress:
     """Record that the learner opened the module, so they can resume there."""
     enrolment = enrol(module.course, user, now)

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from ..accounts.models import Role
 from ..accounts.queries import org_units_in_order
-from ..core.database import writes_on_get
+from ..core.database import start_write_transaction
 from ..core.exports import csv_response, download, html_to_pdf
 from ..extensions import db
 from ..security import login_required, public, roles_required
@@ -50,12 +50,14 @@ def start(slug):
 
 @bp.route(f"{COURSES_URL}/<slug>/<module_slug>")
 @login_required
-@writes_on_get
 def module(slug, module_slug):
     course = queries.course_by_slug(slug)
     module = queries.module_by_slug(course, module_slug)
-    progress = services.open_module(module, current_user)
-    db.session.commit()
+    if services.needs_recording(module, current_user):
+        start_write_transaction()
+        services.open_module(module, current_user)
+        db.session.commit()
+    progress = services.progress_for(module, current_user)
     modules = course.active_modules
     index = modules.index(module)
     return render_template("courses/module.html", course=course, module=module, progress=progress,

@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from ..core.database import writes_on_get
+from ..core.database import start_write_transaction
 from ..core.types import utcnow
 from ..extensions import db
 from ..security import login_required
@@ -55,6 +55,14 @@ def start(quiz_id):
     return redirect(url_for("quizzes.attempt_page", attempt_id=attempt.id, page=1))
 
 
+def _finish_if_overdue(attempt) -> None:
+    """Submit an attempt whose time ran out (a GET that writes only when time is up)."""
+    if attempt.status == "in_progress" and attempts.is_overdue(attempt, utcnow()):
+        start_write_transaction()
+        if attempts.finish_if_overdue(attempt, utcnow()):
+            db.session.commit()
+
+
 def _finished_redirect(attempt):
     flash("Time ran out, so your attempt was submitted with every answer you had saved." if attempt.submitted_at
           else "This attempt has been submitted.", "info")
@@ -63,11 +71,9 @@ def _finished_redirect(attempt):
 
 @bp.route("/attempts/<int:attempt_id>/page/<int:page>", methods=["GET", "POST"])
 @login_required
-@writes_on_get
 def attempt_page(attempt_id, page):
     attempt = queries.own_attempt(attempt_id, current_user)
-    if attempts.finish_if_overdue(attempt, utcnow()):
-        db.session.commit()
+    _finish_if_overdue(attempt)
     if attempt.status != "in_progress":
         return _finished_redirect(attempt)
     if not 1 <= page <= attempt.page_count:
@@ -123,11 +129,9 @@ def autosave(attempt_id, response_id):
 
 @bp.route("/attempts/<int:attempt_id>/summary")
 @login_required
-@writes_on_get
 def summary(attempt_id):
     attempt = queries.own_attempt(attempt_id, current_user)
-    if attempts.finish_if_overdue(attempt, utcnow()):
-        db.session.commit()
+    _finish_if_overdue(attempt)
     if attempt.status != "in_progress":
         return _finished_redirect(attempt)
     return render_template("quizzes/summary.html", attempt=attempt, get_type=get_type)
