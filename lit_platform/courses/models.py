@@ -71,8 +71,8 @@ class Module(db.Model):
     minutes: Mapped[int] = mapped_column(Integer, default=0)
     outcome_codes: Mapped[list] = mapped_column(JSON, default=list)
     #: the module's Markdown, rendered and sanitised at import so pages never re-render it
-    body_html: Mapped[str] = mapped_column(Text, default="")
-    toc_html: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str] = mapped_column(Text, default="", deferred=True)
+    toc_html: Mapped[str] = mapped_column(Text, default="", deferred=True)
     word_count: Mapped[int] = mapped_column(Integer, default=0)
     quiz_id: Mapped[int | None] = mapped_column(ForeignKey("quizzes.id", ondelete="SET NULL"))
     is_required: Mapped[bool] = mapped_column(default=True)

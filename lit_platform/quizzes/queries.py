@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import abort
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from .models import Attempt, Question, QuestionCategory, QuestionTag, QuestionVersion, Quiz, QuizExtension, Response
@@ -27,7 +27,7 @@ def own_attempt(attempt_id: int, user) -> Attempt:
     """The user's own attempt, with its responses and their versions loaded; 404 for anyone else's."""
     attempt = db.session.scalar(
         select(Attempt).where(Attempt.id == attempt_id)
-        .options(selectinload(Attempt.responses).selectinload(Response.version))
+        .options(joinedload(Attempt.quiz), selectinload(Attempt.responses).selectinload(Response.version))
     )
     if attempt is None or attempt.user_id != user.id:
         abort(404)

@@ -146,7 +146,7 @@ def submit(attempt_id):
     except AttemptError as error:
         flash(str(error), "error")
     db.session.commit()
-    return redirect(url_for("quizzes.review", attempt_id=attempt.id))
+    return redirect(url_for("quizzes.review", attempt_id=attempt_id))
 
 
 @bp.route("/attempts/<int:attempt_id>/review")
