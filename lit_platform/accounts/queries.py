@@ -1,6 +1,7 @@
 """Read-only selects for accounts."""
 from sqlalchemy import func, or_, select
 
+from ..core.trees import subtree_ids
 from ..extensions import db
 from .models import OrgUnit, User, UserRole
 
@@ -32,9 +33,7 @@ def count_users_by_role() -> dict[str, int]:
 
 def unit_and_descendant_ids(unit_id: int) -> list[int]:
     """The unit and every unit inside it, at any depth."""
-    tree = select(OrgUnit.id).where(OrgUnit.id == unit_id).cte(recursive=True)
-    tree = tree.union_all(select(OrgUnit.id).where(OrgUnit.parent_id == tree.c.id))
-    return list(db.session.scalars(select(tree.c.id)))
+    return list(db.session.scalars(subtree_ids(OrgUnit, unit_id)))
 
 
 def search_learners(q: str = "", unit_id: int = 0, page: int = 1, per_page: int = 50):

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from ..audit import record_event
+from ..core.trees import subtree_ids
 from ..core.types import utcnow
 from ..extensions import db
 from .models import Attempt, Question, QuestionCategory, QuestionTag, Quiz, QuizExtension, Response
@@ -113,9 +114,7 @@ def choose_questions(quiz: Quiz, rng: random.Random) -> list[tuple[Question, flo
 def _random_pool(category: QuestionCategory | None, tag: str | None) -> list[Question]:
     query = select(Question).where(Question.is_retired.is_(False), Question.current_version_id.is_not(None))
     if category is not None:
-        tree = select(QuestionCategory.id).where(QuestionCategory.id == category.id).cte(recursive=True)
-        tree = tree.union_all(select(QuestionCategory.id).where(QuestionCategory.parent_id == tree.c.id))
-        query = query.where(Question.category_id.in_(select(tree.c.id)))
+        query = query.where(Question.category_id.in_(subtree_ids(QuestionCategory, category.id)))
     if tag:
         query = query.where(Question.id.in_(select(QuestionTag.question_id).where(QuestionTag.tag == tag.lower())))
     return list(db.session.scalars(query.order_by(Question.id)))

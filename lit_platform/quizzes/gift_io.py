@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..audit import record_event
+from ..core.trees import subtree_ids
 from ..extensions import db
 from .gift import GiftQuestion, export_gift, gift_unsupported, parse_gift
 from .models import Question, QuestionCategory
@@ -68,9 +69,7 @@ def _category_ids(path: str | None) -> list[int] | None:
     root = find_category(path)
     if root is None:
         return []
-    tree = select(QuestionCategory.id).where(QuestionCategory.id == root.id).cte(recursive=True)
-    tree = tree.union_all(select(QuestionCategory.id).where(QuestionCategory.parent_id == tree.c.id))
-    return list(db.session.scalars(select(tree.c.id)))
+    return list(db.session.scalars(subtree_ids(QuestionCategory, root.id)))
 
 
 def find_category(path: str) -> QuestionCategory | None:
