@@ -41,8 +41,11 @@ def demo_command(host, port, no_serve):
         click.echo(f"  {role:<10} {email:<28} {password}")
     if no_serve:
         return
+    from werkzeug.serving import run_simple
+
     click.echo(f"\nServing on http://{host}:{port}/  (Ctrl+C to stop)")
-    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+    # Flask refuses app.run() inside its own CLI commands, so serve with Werkzeug directly.
+    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
 
 
 # users ---------------------------------------------------------------------------------------

@@ -68,3 +68,31 @@ def test_demo_sets_up_once_and_reuses_the_database(database_url, tmp_path_factor
     finally:
         if kind == "postgresql":
             drop_postgres_database(url)
+
+
+def test_demo_serves_the_platform(tmp_path):
+    """The README's first command: `lit demo` answers on its port with the sign-in page."""
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, LIT_DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}", LIT_INSTANCE_PATH=str(tmp_path))
+    server = subprocess.Popen([sys.executable, "-m", "lit_platform.cli", "demo", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/account/login", timeout=2) as response:
+                    page = response.read().decode()
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            raise AssertionError("lit demo did not start serving")
+        assert "Sign in" in page
+    finally:
+        server.terminate()
+        server.wait(10)
