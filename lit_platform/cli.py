@@ -251,7 +251,8 @@ def gift_import(file, category, strict):
 @with_appcontext
 def gift_export(category, output):
     """Write questions as GIFT (questions of types GIFT cannot express are listed and left out)."""
-    from .quizzes.gift_io import export_category, find_category, unsupported_for_export
+    from .quizzes.gift_io import export_category, unsupported_for_export
+    from .quizzes.services import find_category
 
     if category and find_category(category) is None:
         raise click.ClickException(f"There is no category {category}.")

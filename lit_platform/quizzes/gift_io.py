@@ -12,7 +12,7 @@ from ..core.trees import subtree_ids
 from ..extensions import db
 from .gift import GiftQuestion, export_gift, gift_unsupported, parse_gift
 from .models import Question, QuestionCategory
-from .services import BankError, QuestionData, find_or_create_category, save_question
+from .services import BankError, QuestionData, find_category, find_or_create_category, save_question
 
 
 @dataclass
@@ -70,18 +70,6 @@ def _category_ids(path: str | None) -> list[int] | None:
     if root is None:
         return []
     return list(db.session.scalars(subtree_ids(QuestionCategory, root.id)))
-
-
-def find_category(path: str) -> QuestionCategory | None:
-    parent = None
-    for name in [p.strip() for p in path.split("/") if p.strip()]:
-        query = select(QuestionCategory).where(QuestionCategory.name == name)
-        query = query.where(QuestionCategory.parent_id == parent.id) if parent else query.where(
-            QuestionCategory.parent_id.is_(None))
-        parent = db.session.scalar(query)
-        if parent is None:
-            return None
-    return parent
 
 
 def questions_for_export(category_path: str | None) -> list[GiftQuestion]:

@@ -60,17 +60,32 @@ class QuestionData:
 
 # Categories ----------------------------------------------------------------------------------
 
+def _category_names(path: str) -> list[str]:
+    return [part.strip() for part in path.replace("\\", "/").split("/") if part.strip()]
+
+
+def _child_category(name: str, parent: QuestionCategory | None) -> QuestionCategory | None:
+    query = select(QuestionCategory).where(QuestionCategory.name == name)
+    if parent is None:
+        return db.session.scalar(query.where(QuestionCategory.parent_id.is_(None)))
+    return db.session.scalar(query.where(QuestionCategory.parent_id == parent.id))
+
+
+def find_category(path: str) -> QuestionCategory | None:
+    """The category at 'Searching/Boolean', or None if any level is missing."""
+    category = None
+    for name in _category_names(path):
+        category = _child_category(name, category)
+        if category is None:
+            return None
+    return category
+
+
 def find_or_create_category(path: str) -> QuestionCategory:
     """Resolve 'Searching/Boolean', creating missing categories."""
     parent = None
-    names = [part.strip() for part in path.replace("\\", "/").split("/") if part.strip()]
-    if not names:
-        names = ["Default"]
-    for name in names:
-        query = select(QuestionCategory).where(QuestionCategory.name == name)
-        query = query.where(QuestionCategory.parent_id == parent.id) if parent else query.where(
-            QuestionCategory.parent_id.is_(None))
-        category = db.session.scalar(query)
+    for name in _category_names(path) or ["Default"]:
+        category = _child_category(name, parent)
         if category is None:
             category = QuestionCategory(name=name[:200], parent=parent)
             db.session.add(category)
@@ -84,10 +99,7 @@ def create_category(name: str, parent: QuestionCategory | None, actor) -> Questi
     if "/" in name:
         raise BankError("A category name cannot contain '/', which separates levels in category paths.")
     path = f"{parent.path}/{name}" if parent else name
-    existing = db.session.scalar(select(QuestionCategory).where(
-        QuestionCategory.name == name,
-        QuestionCategory.parent_id == parent.id if parent else QuestionCategory.parent_id.is_(None)))
-    if existing:
+    if _child_category(name, parent):
         raise BankError(f"There is already a category {path}.")
     category = find_or_create_category(path)
     record_event("question_category.created", actor, "question_category", category.id, path=path)
