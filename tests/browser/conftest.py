@@ -36,7 +36,10 @@ def pytest_collection_modifyitems(items):
 def browser():
     if not CHROMIUM:
         pytest.skip("Chromium is not installed (apt-get install chromium): browser tests skipped")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # Two cores shared with the server and the rest of the suite: allow slow saves before failing.
+    expect.set_options(timeout=15_000)
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
@@ -112,7 +115,7 @@ def live_server(live_app):
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, locale="en-GB", timezone_id="Europe/London")
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)
     page = context.new_page()
     yield page
     context.close()
@@ -125,7 +128,7 @@ def new_page(browser, live_server):
 
     def _new_page():
         context = browser.new_context(base_url=live_server.url, locale="en-GB", timezone_id="Europe/London")
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(20_000)
         contexts.append(context)
         return context.new_page()
 
