@@ -299,7 +299,11 @@ _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0, "h": 3600000.0}
 def run_wrk(base: str, scenario: Scenario, session: dict | None, duration: int, args) -> dict:
     command = ["wrk", "--threads", str(min(args.wrk_threads, args.connections)), "--connections",
                str(args.connections), "--duration", f"{duration}s", "--timeout", "10s", "--latency",
-               "-H", f"User-Agent: {USER_AGENT}"]
+               "-H", f"User-Agent: {USER_AGENT}", "-H", "Connection: close"]
+    # One connection per request, as behind a reverse proxy that does not keep upstream connections
+    # alive (nginx's default). With keep-alive, gunicorn's gthread workers do not share a fixed set
+    # of connections fairly: one worker often takes all 8 and serves them alone while the other
+    # idles, halving req/s at random from one wrk run to the next (README, "Reading the figures").
     if session:
         command += ["-H", f"Cookie: session={session['cookie']}"]
     if scenario.lua:

@@ -28,6 +28,7 @@ function request()
     ["Cookie"] = "session=" .. row[2],
     ["Content-Type"] = "application/x-www-form-urlencoded",
     ["User-Agent"] = "lit-benchmark",
+    ["Connection"] = "close",  -- as run.py's -H: explicit headers here replace wrk.headers
   }, "csrf_token=" .. row[3])
 end
 
