@@ -28,7 +28,6 @@ def from_environment() -> dict:
         "LIT_TIMEZONE": os.environ.get("LIT_TIMEZONE", "Europe/London"),
         "LIT_COURSES_PATH": os.environ.get("LIT_COURSES_PATH", str(PROJECT_ROOT / "courses")),
         "LIT_SITE_NAME": os.environ.get("LIT_SITE_NAME", "Library Learning"),
-        "LIT_BASE_URL": os.environ.get("LIT_BASE_URL", "http://127.0.0.1:5000"),
         "LIT_REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "LIT_LOGIN_RATE_LIMIT": os.environ.get("LIT_LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),

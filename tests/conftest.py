@@ -48,7 +48,6 @@ def app_config(database_url: str, **overrides) -> dict:
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "LIT_ENV": "testing",
-        "LIT_BASE_URL": "http://localhost",
         "SERVER_NAME": None,
         "LIT_SMTP_HOST": "127.0.0.1",
         "LIT_SMTP_PORT": 1,

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
+from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from .passwords import MAX_LENGTH, password_problems
@@ -95,10 +95,3 @@ class ProfileForm(FlaskForm):
                        validators=[DataRequired("Enter your name."), Length(max=120)],
                        render_kw={"autocomplete": "name"})
     submit = SubmitField("Save profile")
-
-
-class ConfirmForm(FlaskForm):
-    """A button-only form: CSRF protection for single-action POSTs."""
-
-    confirm = BooleanField("I understand", default=True)
-    submit = SubmitField("Confirm")

@@ -80,7 +80,7 @@ class LiveServer:
 
 @pytest.fixture
 def live_app(live_database_url):
-    app = create_app(app_config(live_database_url, LIT_BASE_URL=""))
+    app = create_app(app_config(live_database_url))
     yield app
     with app.app_context():
         db.session.remove()
