@@ -58,6 +58,14 @@ def record_event(
     return entry
 
 
+def events_about(object_type: str, object_id, limit: int = 20):
+    """The newest events about one object, e.g. a user's role changes."""
+    return db.session.scalars(
+        select(AuditEvent).where(AuditEvent.object_type == object_type, AuditEvent.object_id == str(object_id))
+        .order_by(AuditEvent.id.desc()).limit(limit)
+    ).all()
+
+
 def recent_events(limit: int = 100, offset: int = 0, action: str | None = None):
     query = select(AuditEvent).order_by(AuditEvent.id.desc())
     if action:

@@ -1,13 +1,13 @@
 """Administration: users, roles, units, registration policy, audit log, outbox."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..accounts import queries as account_queries
 from ..accounts import services as accounts
 from ..accounts.models import OrgUnit, Role, User
-from ..audit import AuditEvent, recent_events
+from ..audit import events_about, recent_events
 from ..extensions import db
+from ..outbox import queries as outbox_queries
 from ..outbox.models import OutboxMessage
 from ..security import get_or_404, roles_required
 from .forms import OrgUnitForm, choices, RegistrationPolicyForm, UserRolesForm, UserSearchForm, UserStatusForm
@@ -55,10 +55,7 @@ def user_detail(user_id):
             db.session.commit()
             flash(f"Saved roles and unit for {user.name}.", "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
-    events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.object_type == "user", AuditEvent.object_id == str(user.id))
-        .order_by(AuditEvent.id.desc()).limit(20)
-    ).all()
+    events = events_about("user", user.id)
     return render_template("admin/user_detail.html", user=user, form=form, status_form=UserStatusForm(),
                            events=events)
 
@@ -131,10 +128,7 @@ def audit():
 @admin_only
 def outbox():
     status = request.args.get("status", "")
-    query = select(OutboxMessage).order_by(OutboxMessage.id.desc())
-    if status in {"pending", "sent", "failed"}:
-        query = query.where(OutboxMessage.status == status)
-    pagination = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
+    pagination = outbox_queries.messages(status, request.args.get("page", 1, type=int))
     return render_template("admin/outbox.html", pagination=pagination, status=status)
 
 

@@ -33,12 +33,11 @@ def sanitise_html(html: str, rewrite_url=None) -> str:
 
     `rewrite_url(url) -> url` may map relative links and image sources (e.g. course files) to site URLs.
     """
-    attribute_filter = None
-    if rewrite_url is not None:
-        def attribute_filter(tag, attribute, value):
-            if (tag, attribute) in {("a", "href"), ("img", "src")}:
-                return rewrite_url(value)
-            return value
+    def rewrite_links(tag, attribute, value):
+        if (tag, attribute) in {("a", "href"), ("img", "src")}:
+            return rewrite_url(value)
+        return value
+
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -46,7 +45,7 @@ def sanitise_html(html: str, rewrite_url=None) -> str:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,
-        attribute_filter=attribute_filter,
+        attribute_filter=rewrite_links if rewrite_url else None,
     )
 
 

@@ -6,9 +6,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response as HttpResponse, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
-from ..accounts.models import Role, User
+from ..accounts.models import Role
 from ..accounts.services import find_user_by_email
 from ..extensions import db
 from ..security import get_or_404, roles_required
@@ -287,7 +286,7 @@ def add_slot(quiz_id):
                 flash("Random questions added.", "success")
                 return redirect(url_for("bank.quiz", quiz_id=quiz.id))
     elif add_form.validate_on_submit():
-        question = db.session.scalar(select(Question).where(Question.key == add_form.question_key.data))
+        question = queries.question_by_key(add_form.question_key.data)
         if question is None:
             add_form.question_key.errors.append("There is no question with that key.")
         else:

@@ -119,3 +119,7 @@ def has_passed(quiz: Quiz, user) -> bool:
         query = query.where(Attempt.needs_marking.is_(False),
                             Attempt.score * 100 >= (quiz.pass_mark - 1e-9) * Attempt.max_score)
     return db.session.scalar(query.limit(1)) is not None
+
+
+def question_by_key(key: str) -> Question | None:
+    return db.session.scalar(select(Question).where(Question.key == key))

@@ -3,7 +3,6 @@ import pytest
 from lit_platform import create_app
 from lit_platform.config import ConfigurationError
 
-from ..conftest import app_config
 
 PUBLIC_PAGES = ["/", "/account/login", "/account/register", "/account/password/forgot", "/accessibility"]
 

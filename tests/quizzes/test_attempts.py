@@ -3,14 +3,13 @@ import random
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
 from lit_platform.accounts.models import User
 from lit_platform.core.types import utcnow
 from lit_platform.extensions import db
 from lit_platform.quizzes import attempts, services
 from lit_platform.quizzes.attempts import AttemptError
-from lit_platform.quizzes.models import Attempt, Question, Quiz
+from lit_platform.quizzes.models import Quiz
 
 from ..factories import sample_questions
 

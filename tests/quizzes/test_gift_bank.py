@@ -1,6 +1,5 @@
 """GIFT in and out of the bank: the CLI and the upload form, on both databases."""
 import io
-from pathlib import Path
 
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
