@@ -23,11 +23,15 @@ def create_app(config: Mapping | object | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.update(config_module.from_environment())
+    overrides = {}
     if config is not None:
-        if isinstance(config, Mapping):
-            app.config.update(config)
-        else:
-            app.config.from_object(config)
+        overrides = dict(config) if isinstance(config, Mapping) else {
+            key: getattr(config, key) for key in dir(config) if key.isupper()}
+        app.config.update(overrides)
+    # Derived from the final LIT_ENV, so that an override of LIT_ENV counts too.
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if key not in overrides:
+            app.config[key] = config_module.secure_cookies(app.config)
     app.config["SQLALCHEMY_DATABASE_URI"] = config_module.normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )

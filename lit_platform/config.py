@@ -43,10 +43,9 @@ def from_environment() -> dict:
         "LIT_OUTBOX_MAX_TRIES": int(os.environ.get("LIT_OUTBOX_MAX_TRIES", "5")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": env != "development" and not _bool("LIT_INSECURE_COOKIES", False),
+        "LIT_INSECURE_COOKIES": _bool("LIT_INSECURE_COOKIES", False),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "REMEMBER_COOKIE_SECURE": env != "development" and not _bool("LIT_INSECURE_COOKIES", False),
         "MAX_CONTENT_LENGTH": int(os.environ.get("LIT_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
         "WTF_CSRF_TIME_LIMIT": None,
     }
@@ -62,6 +61,11 @@ def normalise_database_url(url: str) -> str:
 
 class ConfigurationError(RuntimeError):
     """The configuration is unsafe or incomplete for the chosen environment."""
+
+
+def secure_cookies(config) -> bool:
+    """Cookies are Secure (HTTPS only) everywhere but development and tests, unless explicitly turned off."""
+    return config.get("LIT_ENV") not in ("development", "testing") and not config.get("LIT_INSECURE_COOKIES")
 
 
 def check_production_safety(config) -> None:

@@ -99,7 +99,9 @@ def _enforce_idle_timeout():
         flash(f"You were signed out after {idle_minutes} minutes without activity. Sign in again to carry on.",
               "info")
         return redirect(url_for("accounts.login", next=request.full_path if request.method == "GET" else None))
-    session["seen"] = now
+    if not last_seen or now - last_seen >= 60:
+        # Once a minute is precise enough, and spares re-signing the cookie on every request.
+        session["seen"] = now
     return None
 
 

@@ -276,3 +276,9 @@ def test_people_page_filters_by_unit_including_sub_units(sign_in, make):
     assert "Nell Nursing" in html and "Larry Law" not in html and "Stella Staff" not in html
     html = client.get("/account/people?q=larry").get_data(as_text=True)
     assert "Larry Law" in html and "Nell Nursing" not in html
+
+
+def test_signed_in_pages_do_not_rewrite_the_cookie_on_every_request(sign_in):
+    client, _ = sign_in("learner")
+    client.get("/account/profile")
+    assert "Set-Cookie" not in client.get("/account/profile").headers
