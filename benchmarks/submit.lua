@@ -34,7 +34,8 @@ end
 
 function done(summary, latency, requests)
   -- requests still in flight when the run stopped were sent too: skip past them with a margin
+  local offset = read_offset() + summary.requests + 64  -- read before "w" empties the file
   local f = io.open(offset_file, "w")
-  f:write(tostring(read_offset() + summary.requests + 64) .. "\n")
+  f:write(tostring(offset) .. "\n")
   f:close()
 end

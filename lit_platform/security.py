@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import time
-from functools import wraps
+from functools import cache, wraps
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user, user_logged_in
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from .extensions import db, login_manager
 
@@ -74,14 +76,20 @@ def get_or_404(model, ident):
 
 # Sessions ------------------------------------------------------------------------------------
 
-@login_manager.user_loader
-def load_user(user_id: str):
+@cache
+def _user_with_roles():
+    """Every signed-in request loads its user: one query, built once, roles joined."""
     from .accounts.models import User
 
+    return select(User).where(User.id == bindparam("user_id")).options(joinedload(User.role_rows))
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
     ident, _, version = user_id.partition(":")
     if not ident.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(ident))
+    user = db.session.execute(_user_with_roles(), {"user_id": int(ident)}).unique().scalar_one_or_none()
     if user is None or not user.is_active or user.session_version != int(version):
         return None
     return user
@@ -112,7 +120,10 @@ def _start_idle_clock(sender, user, **extra):
 def _set_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    if current_user and current_user.is_authenticated and request.endpoint != "static":
+    # The user loaded for this request, if any: reading its attributes here could reload it from the
+    # database after the view's commit, so only its class is looked at.
+    user = g.get("_login_user")
+    if user is not None and not user.is_anonymous and request.endpoint != "static":
         response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from ..assessments.services import save_instrument
 from ..audit import record_event
 from ..core.markdown import render_document, render_markdown
+from ..core.types import utcnow
 from ..extensions import db
 from ..quizzes.files import import_quiz
 from ..quizzes.services import find_or_create_category, save_question
@@ -76,6 +77,7 @@ def import_course(definition: CourseDefinition, actor=None) -> ImportReport:
     course.level, course.minutes, course.pretest = definition.level, definition.minutes, definition.pretest
     course.reading = definition.reading
     course.content_hash = definition.content_hash
+    course.imported_at = utcnow()
     course.is_retired = False
     _sync_outcomes(course, definition)
     db.session.flush()

@@ -1,8 +1,11 @@
 """Read-only selects for courses."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
+
 from flask import abort
-from sqlalchemy import String, cast, func, or_, select, type_coerce
+from sqlalchemy import String, and_, bindparam, cast, func, or_, select, type_coerce
 
 from ..core.types import UTCDateTime
 
@@ -54,6 +57,49 @@ def completed_module_ids(course: Course, user) -> set[int]:
         select(ModuleProgress.module_id).join(Module)
         .where(Module.course_id == course.id, ModuleProgress.user_id == user.id,
                ModuleProgress.completed_at.is_not(None))))
+
+
+@dataclass
+class CourseVisit:
+    """Which version of a course is current, and the learner's enrolment and progress in it."""
+    course_key: tuple[int, int, datetime]  # id, version, imported_at: see outline.py
+    enrolled: bool = False
+    last_module_id: int | None = None
+    viewed: set[int] = field(default_factory=set)
+    completed: dict[int, datetime] = field(default_factory=dict)
+
+    def needs_recording(self, module_id: int) -> bool:
+        """Whether opening the module changes anything (first visit, or a different module than last time)."""
+        return not self.enrolled or self.last_module_id != module_id or module_id not in self.viewed
+
+
+# Built once: building a statement with this many joins costs more than running it.
+_COURSE_VISIT = (
+    select(Course.id, Course.version, Course.imported_at, Enrolment.id.label("enrolment_id"),
+           Enrolment.last_module_id, ModuleProgress.module_id, ModuleProgress.completed_at)
+    .select_from(Course)
+    .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == bindparam("user_id")))
+    .outerjoin(Module, and_(Module.course_id == Course.id, Module.is_retired.is_(False)))
+    .outerjoin(ModuleProgress, and_(ModuleProgress.module_id == Module.id,
+                                    ModuleProgress.user_id == bindparam("user_id")))
+    .where(Course.slug == bindparam("slug"), Course.is_retired.is_(False))
+)
+
+
+def course_visit(slug: str, user) -> CourseVisit:
+    """The published course's version and the user's progress in its modules, in one query; 404 if none."""
+    rows = db.session.execute(_COURSE_VISIT, {"slug": slug, "user_id": user.id}).all()
+    if not rows:
+        abort(404)
+    first = rows[0]
+    visit = CourseVisit(course_key=(first.id, first.version, first.imported_at),
+                        enrolled=first.enrolment_id is not None, last_module_id=first.last_module_id)
+    for row in rows:
+        if row.module_id is not None:
+            visit.viewed.add(row.module_id)
+            if row.completed_at is not None:
+                visit.completed[row.module_id] = row.completed_at
+    return visit
 
 
 def my_learning(user) -> list[tuple[Enrolment, int, int]]:

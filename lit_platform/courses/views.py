@@ -13,7 +13,10 @@ from ..core.exports import csv_response, download, html_to_pdf
 from ..extensions import db
 from ..security import login_required, public, roles_required
 from . import queries, services
+from ..quizzes.queries import quiz_summary
 from .importer import COURSES_URL
+from .models import Module
+from .outline import course_outline
 
 bp = Blueprint("courses", __name__)
 IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".webp", ".gif"}
@@ -51,19 +54,18 @@ def start(slug):
 @bp.route(f"{COURSES_URL}/<slug>/<module_slug>")
 @login_required
 def module(slug, module_slug):
-    course = queries.course_by_slug(slug)
-    module = queries.module_by_slug(course, module_slug)
-    if services.needs_recording(module, current_user):
+    visits = queries.course_visit(slug, current_user)
+    course = course_outline(visits.course_key)
+    module = course.module(module_slug)
+    if visits.needs_recording(module.id):
         start_write_transaction()
-        services.open_module(module, current_user)
+        services.open_module(db.session.get(Module, module.id), current_user)
         db.session.commit()
-    progress = services.progress_for(module, current_user)
-    modules = course.active_modules
-    index = modules.index(module)
-    return render_template("courses/module.html", course=course, module=module, progress=progress,
-                           previous=modules[index - 1] if index else None,
-                           next=modules[index + 1] if index + 1 < len(modules) else None,
-                           done=queries.completed_module_ids(course, current_user))
+    previous, next_module = course.neighbours(module)
+    return render_template("courses/module.html", course=course, module=module,
+                           completed_at=visits.completed.get(module.id), done=set(visits.completed),
+                           quiz=quiz_summary(module.quiz_id) if module.quiz_id else None,
+                           previous=previous, next=next_module)
 
 
 @bp.route(f"{COURSES_URL}/<slug>/<module_slug>/complete", methods=["POST"])

@@ -8,7 +8,8 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..audit import record_event
 from ..core.trees import subtree_ids
@@ -212,20 +213,25 @@ def check_answer(attempt: Attempt, response_id: int, user, now: datetime | None 
     return response
 
 
-def _score(response: Response) -> Scored:
+def _scored_values(response: Response) -> dict:
+    """The fraction, score and feedback `response` earns (fraction and score stay None until marked)."""
     version = response.version
     question_type = get_type(version.type)
     if response.answer is None or not question_type.auto_scored:
         scored = Scored(None if not question_type.auto_scored else 0.0)
     else:
         scored = question_type.score(version.spec, response.answer)
-    if question_type.auto_scored:
-        response.fraction = scored.fraction
-        response.score = scored.fraction * response.points
     overall = {"correct": version.feedback_correct, "partial": version.feedback_partial,
                "incorrect": version.feedback_incorrect}.get(scored.state, "")
-    response.feedback = [text for text in [*scored.feedback, overall] if text]
-    return scored
+    values = {"feedback": [text for text in [*scored.feedback, overall] if text]}
+    if question_type.auto_scored:
+        values.update(fraction=scored.fraction, score=scored.fraction * response.points)
+    return values
+
+
+def _score(response: Response) -> None:
+    for name, value in _scored_values(response).items():
+        setattr(response, name, value)
 
 
 def submit_attempt(attempt: Attempt, user, now: datetime | None = None) -> Attempt:
@@ -241,9 +247,22 @@ def submit_attempt(attempt: Attempt, user, now: datetime | None = None) -> Attem
     return attempt
 
 
+_responses = Response.__table__
+SAVE_SCORES = (update(_responses).where(_responses.c.id == bindparam("response_id"))
+               .values(fraction=bindparam("fraction"), score=bindparam("score"), feedback=bindparam("feedback")))
+
+
 def _finish(attempt: Attempt, now: datetime) -> None:
+    # Submitting is the busiest write: one UPDATE executed for all the scores spares the unit of
+    # work's per-object bookkeeping. The loaded objects are given the same values.
+    rows = []
     for response in attempt.responses:
-        _score(response)
+        for name, value in _scored_values(response).items():
+            set_committed_value(response, name, value)
+        rows.append({"response_id": response.id, "fraction": response.fraction, "score": response.score,
+                     "feedback": response.feedback})
+    if rows:
+        db.session.execute(SAVE_SCORES, rows)
     attempt.status = "submitted"
     attempt.submitted_at = now
     _total(attempt)

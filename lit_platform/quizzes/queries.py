@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from .models import Attempt, Question, QuestionCategory, QuestionTag, QuestionVersion, Quiz, QuizExtension, Response
+from .models import Attempt, Question, QuestionCategory, QuestionTag, QuestionVersion, Quiz, QuizExtension, QuizSlot, Response
 
 STAFF_ROLES = ("librarian", "manager", "admin")
 
@@ -23,12 +23,14 @@ def quiz_for_user(quiz_id: int, user) -> Quiz:
     return quiz
 
 
+# Built once (submitting is the busiest write; building this statement costs as much as running it).
+_OWN_ATTEMPT = (select(Attempt).where(Attempt.id == bindparam("attempt_id"))
+                .options(joinedload(Attempt.quiz), joinedload(Attempt.responses).joinedload(Response.version)))
+
+
 def own_attempt(attempt_id: int, user) -> Attempt:
-    """The user's own attempt, with its responses and their versions loaded; 404 for anyone else's."""
-    attempt = db.session.scalar(
-        select(Attempt).where(Attempt.id == attempt_id)
-        .options(joinedload(Attempt.quiz), selectinload(Attempt.responses).selectinload(Response.version))
-    )
+    """The user's own attempt, with its quiz, responses and their versions loaded; 404 for anyone else's."""
+    attempt = db.session.execute(_OWN_ATTEMPT, {"attempt_id": attempt_id}).unique().scalar_one_or_none()
     if attempt is None or attempt.user_id != user.id:
         abort(404)
     return attempt
@@ -119,6 +121,17 @@ def has_passed(quiz: Quiz, user) -> bool:
         query = query.where(Attempt.needs_marking.is_(False),
                             Attempt.score * 100 >= (quiz.pass_mark - 1e-9) * Attempt.max_score)
     return db.session.scalar(query.limit(1)) is not None
+
+
+_QUIZ_SUMMARY = select(
+    Quiz.id, Quiz.title, Quiz.pass_mark,
+    select(func.count(QuizSlot.id)).where(QuizSlot.quiz_id == Quiz.id).scalar_subquery().label("questions"),
+).where(Quiz.id == bindparam("quiz_id"))
+
+
+def quiz_summary(quiz_id: int):
+    """A quiz's id, title, pass mark and number of questions, in one query (for pages that link to it)."""
+    return db.session.execute(_QUIZ_SUMMARY, {"quiz_id": quiz_id}).one_or_none()
 
 
 def question_by_key(key: str) -> Question | None:
