@@ -119,3 +119,24 @@ def test_progress_table_filters_by_unit_and_exports_safe_csv(app, sign_in, make,
     assert "1 learner enrolled" in html and "1 of 2" in html
     csv = staff.get("/courses/demo-course/progress?format=csv").get_data(as_text=True)
     assert "'=HYPERLINK" in csv and ",1,2," in csv
+
+
+def test_module_page_shows_the_new_text_and_quiz_settings_after_changes(app, sign_in, course, course_folder):
+    client, _ = sign_in("learner")
+    page = client.get("/courses/demo-course/boolean").get_data(as_text=True)
+    assert "Use OR between synonyms" in page and "Score 50% or more" in page
+
+    from .conftest import MODULE_TWO, write_course
+    write_course(course_folder.parent, **{"02-boolean.md": MODULE_TWO.replace(
+        "Use OR between synonyms", "Put OR between synonyms"), "03-extra.md": "---\ntitle: Extra reading\n---\nMore.\n"})
+    with app.app_context():
+        definition, problems = read_course(course_folder)
+        assert problems == []
+        import_course(definition)
+        db.session.execute(Quiz.__table__.update().where(Quiz.key == "demo-02-check").values(pass_mark=80))
+        db.session.commit()
+
+    page = client.get("/courses/demo-course/boolean").get_data(as_text=True)
+    assert "Put OR between synonyms" in page and "Use OR between synonyms" not in page
+    assert "Score 80% or more" in page
+    assert "Next: Extra reading" in page
