@@ -59,6 +59,8 @@ BASELINE = Scenario("baseline", "/_bench/baseline")  # registered by benchmarks/
 # Writes are compared with a route that inserts one row and commits (benchmarks/wsgi.py only).
 INSERT_BASELINE = Scenario("insert-baseline", "/_bench/insert", lua="insert.lua")
 
+MODULE_COURSE = "searching"
+
 SCENARIOS = [
     Scenario("login", "/account/login"),
     Scenario("home-learner", "/", "learner"),
@@ -66,7 +68,9 @@ SCENARIOS = [
     Scenario("home-manager", "/", "manager"),
     Scenario("home-admin", "/", "admin"),
     Scenario("catalogue", "/courses", "learner"),
-    Scenario("module-page", "/courses/searching/keywords-and-boolean", "learner"),
+    Scenario("module-page", f"/courses/{MODULE_COURSE}/keywords-and-boolean", "learner"),
+    # A signed-in, CSRF-checked POST that does nothing else: the fixed cost every form post carries.
+    Scenario("keepalive-post", "/session/keepalive", "learner", lua="keepalive.lua", baseline="insert-baseline"),
     # Each request submits a different prepared 10-question attempt through the real route
     # (benchmarks/submissions.py); scoring and storing happen in one transaction.
     Scenario("submit-attempt", "/attempts/<id>/submit", lua="submit.lua", baseline="insert-baseline"),
@@ -133,6 +137,16 @@ def load_demo(database_url: str) -> dict[str, tuple[str, str]]:
                       "SECRET_KEY": secrets.token_hex(32)})
     with app.app_context():
         accounts = set_up_demo(echo=log)
+        # module-page reads a module as a learner who has taken the course's pre-test (else: redirect).
+        from sqlalchemy import select
+
+        from lit_platform.accounts.models import User
+        from lit_platform.assessments.services import mark_pretest_done
+        from lit_platform.courses.models import Course
+
+        learner = db.session.scalar(select(User).where(User.email == dict((r, e) for r, e, _ in accounts)["learner"]))
+        mark_pretest_done(db.session.scalar(select(Course.id).where(Course.slug == MODULE_COURSE)), learner)
+        db.session.commit()
         db.engine.dispose()
     return {role: (email, password) for role, email, password in accounts}
 

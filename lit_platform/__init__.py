@@ -60,6 +60,11 @@ def create_app(config: Mapping | object | None = None) -> Flask:
 
 def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
+    from .assessments.instrument_views import bp as instruments_bp
+    from .assessments.views import bp as assessments_bp
+    from .bookings.api import bp as api_bp
+    from .bookings.manage_views import bp as manage_sessions_bp
+    from .bookings.views import bp as bookings_bp
     from .admin.views import bp as admin_bp
     from .core.views import bp as core_bp
     from .courses.views import bp as courses_bp
@@ -72,6 +77,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(bank_bp)
     app.register_blueprint(courses_bp)
+    app.register_blueprint(assessments_bp)
+    app.register_blueprint(instruments_bp)
+    app.register_blueprint(bookings_bp)
+    app.register_blueprint(manage_sessions_bp)
+    app.register_blueprint(api_bp)
 
 
 @event.listens_for(Engine, "connect")

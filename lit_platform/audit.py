@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, event, select
+from sqlalchemy import JSON, ForeignKey, String, event, insert, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .core.types import UTCDateTime, utcnow
@@ -44,18 +44,23 @@ def record_event(
     object_id=None,
     ip_address: str | None = None,
     **details,
-) -> AuditEvent:
-    """Add an audit event to the current transaction."""
-    entry = AuditEvent(
-        action=action,
-        actor_id=getattr(actor, "id", actor),
-        object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
-        ip_address=ip_address,
-        details=details,
-    )
-    db.session.add(entry)
-    return entry
+) -> None:
+    """Write an audit event in the current transaction (committed, or rolled back, with it)."""
+    # A plain INSERT at once, with no object for the unit of work to track: many requests write one.
+    if db.session.new:
+        db.session.flush()  # a new actor must be in the database before the event that names it
+    db.session.execute(_INSERT_EVENT, {
+        "created_at": utcnow(),
+        "action": action,
+        "actor_id": getattr(actor, "id", actor),
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "ip_address": ip_address,
+        "details": details,
+    })
+
+
+_INSERT_EVENT = insert(AuditEvent.__table__)
 
 
 def events_about(object_type: str, object_id, limit: int = 20):

@@ -267,5 +267,88 @@ def gift_export(category, output):
         click.echo(text, nl=False)
 
 
+# sessions, reminders and API tokens ------------------------------------------------------------
+
+@main.group("sessions")
+def sessions_group():
+    """Schedule workshop sessions."""
+
+
+@sessions_group.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def sessions_import(csv_file):
+    """Schedule sessions from CSV: title,start,minutes,capacity,mode,location,facilitator_email,course."""
+    from .bookings.importer import import_sessions_csv
+
+    with open(csv_file, encoding="utf-8-sig") as handle:
+        result = import_sessions_csv(handle.read(), csv_file)
+    if result.errors:
+        db.session.rollback()
+        for error in result.errors:
+            click.echo(error, err=True)
+        raise click.ClickException(f"{len(result.errors)} problem(s) found; nothing was imported.")
+    db.session.commit()
+    click.echo(f"Scheduled {len(result.created)} session(s).")
+
+
+@main.group("reminders")
+def reminders_group():
+    """Session reminders."""
+
+
+@reminders_group.command("queue")
+@click.option("--hours", type=int, default=None, help="Remind this many hours ahead (default LIT_REMINDER_HOURS).")
+@with_appcontext
+def reminders_queue(hours):
+    """Queue reminder e-mails for sessions starting soon; each booking is reminded once. `lit outbox send` sends them."""
+    from .bookings.services import queue_reminders
+
+    count = queue_reminders(hours=hours)
+    db.session.commit()
+    click.echo(f"Queued {count} reminder(s).")
+
+
+@main.group("tokens")
+def tokens_group():
+    """Personal API tokens."""
+
+
+@tokens_group.command("create")
+@click.option("--email", required=True, help="The account the token acts as.")
+@click.option("--name", default="Command line", show_default=True, help="A name to recognise the token by.")
+@with_appcontext
+def tokens_create(email, name):
+    """Create an API token and print it (last line); only its hash is kept."""
+    from .accounts.services import find_user_by_email
+    from .bookings.tokens import create_api_token
+
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        raise click.ClickException(f"There is no active account with the e-mail address {email}.")
+    _, token = create_api_token(user, name)
+    db.session.commit()
+    click.echo(f"Created API token '{name}' for {user.email}. It is shown once; keep it safe:")
+    click.echo(token)
+
+
 if __name__ == "__main__":
     sys.exit(main())
+
+
+@main.group("assessments")
+def assessments_group():
+    """Pre/post assessment."""
+
+
+@assessments_group.command("invite-delayed")
+@with_appcontext
+def assessments_invite_delayed():
+    """Queue an e-mail to every learner whose delayed post-test has come due (never twice)."""
+    from .assessments.services import queue_delayed_invitations
+    from .bookings.settings import external_url
+
+    count = queue_delayed_invitations(
+        lambda course: external_url("assessments.course_test", slug=course.slug, phase="delayed"))
+    db.session.commit()
+    click.echo(f"{count} invitation(s) queued; `lit outbox send` delivers them.")

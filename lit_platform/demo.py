@@ -37,6 +37,19 @@ def import_shipped_courses(echo=print) -> None:
         db.session.commit()
 
 
+def _add_demo_assessment_results(echo) -> None:
+    from .assessments.demo import add_demo_course_results, add_demo_session_results
+    from .assessments.models import AssessmentPoint
+    from .bookings.demo import MARKER
+    from .bookings.models import Session
+
+    add_demo_course_results(echo)
+    workshop = db.session.scalar(select(Session).where(Session.title == MARKER))
+    if workshop is not None and db.session.scalar(
+            select(AssessmentPoint.id).where(AssessmentPoint.session_id == workshop.id)) is None:
+        add_demo_session_results(workshop, echo)
+
+
 def set_up_demo(echo=print) -> list[tuple[str, str, str]]:
     """Bring the database to the latest schema and add demo content that is not there yet."""
     echo("Applying database migrations ...")
@@ -48,4 +61,10 @@ def set_up_demo(echo=print) -> list[tuple[str, str, str]]:
             echo(f"Created demo {role} {email}")
     db.session.commit()
     import_shipped_courses(echo)
+    from .bookings.demo import add_demo_sessions
+
+    add_demo_sessions(echo)
+    db.session.commit()
+    _add_demo_assessment_results(echo)
+    db.session.commit()
     return [(role, email, password) for role, email, _name, password, _unit in DEMO_ACCOUNTS]

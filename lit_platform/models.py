@@ -14,4 +14,21 @@ from .quizzes.models import (  # noqa: F401
     Response,
 )
 from .courses.models import Course, Enrolment, LearningOutcome, Module, ModuleProgress  # noqa: F401
-from .assessments.models import ConfidenceItem, Instrument, InstrumentItem  # noqa: F401
+from .assessments.models import (  # noqa: F401
+    AssessmentAttempt,
+    AssessmentPoint,
+    ConfidenceItem,
+    Instrument,
+    InstrumentItem,
+    Participant,
+)
+from .bookings.models import (  # noqa: F401
+    ApiToken,
+    Booking,
+    CalendarFeed,
+    Session,
+    SessionFacilitator,
+    SessionSeries,
+    SessionUnit,
+    SurveyResponse,
+)

@@ -54,17 +54,23 @@ def test_demo_sets_up_once_and_reuses_the_database(database_url, tmp_path_factor
     kind = sa.engine.make_url(database_url).get_backend_name()
     url = new_database(kind, tmp_path_factory)
     env = dict(os.environ, LIT_DATABASE_URL=url, LIT_INSTANCE_PATH=str(tmp_path))
+    counts = []
     try:
         for _ in range(2):
             result = subprocess.run([sys.executable, "-m", "lit_platform.cli", "demo", "--no-serve"], env=env,
                                     capture_output=True, text=True, timeout=300)
             assert result.returncode == 0, result.stderr
             assert "learner@example.org" in result.stdout and "admin@example.org" in result.stdout
-        engine = sa.create_engine(normalise_database_url(url))
-        with engine.connect() as connection:
-            emails = connection.execute(sa.text("select email from users order by email")).scalars().all()
-        engine.dispose()
-        assert emails == ["admin@example.org", "learner@example.org", "librarian@example.org", "manager@example.org"]
+            engine = sa.create_engine(normalise_database_url(url))
+            with engine.connect() as connection:
+                emails = connection.execute(sa.text("select email from users order by email")).scalars().all()
+                counts.append([connection.execute(sa.text(f"select count(*) from {table}")).scalar()
+                               for table in ("users", "courses", "sessions", "assessment_attempts")])
+            engine.dispose()
+            assert {"admin@example.org", "learner@example.org", "librarian@example.org",
+                    "manager@example.org"} <= set(emails)
+        # The second run adds nothing: same people, courses, sessions and pre/post results.
+        assert counts[0] == counts[1] and counts[0][1] == 3 and counts[0][3] > 50
     finally:
         if kind == "postgresql":
             drop_postgres_database(url)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from ..assessments.services import save_instrument
+from ..assessments.services import ensure_course_points, save_instrument
 from ..audit import record_event
 from ..core.markdown import render_document, render_markdown
 from ..core.types import utcnow
@@ -75,6 +75,7 @@ def import_course(definition: CourseDefinition, actor=None) -> ImportReport:
     course.description_html = str(render_markdown(definition.description))
     course.topics, course.audience = definition.topics, definition.audience
     course.level, course.minutes, course.pretest = definition.level, definition.minutes, definition.pretest
+    course.delayed_post_weeks = definition.delayed_post_weeks
     course.reading = definition.reading
     course.content_hash = definition.content_hash
     course.imported_at = utcnow()
@@ -113,9 +114,10 @@ def import_course(definition: CourseDefinition, actor=None) -> ImportReport:
             _, changed = save_question(item.key, category, item.data, actor)
             report.questions_changed += changed
         course.assessment_key = definition.assessment.key
-        save_instrument(definition.assessment.key, definition.assessment.title or f"{definition.title}: before and after",
+        instrument = save_instrument(definition.assessment.key, definition.assessment.title or f"{definition.title}: before and after",
                         [(item.key, item.form) for item in definition.assessment.items],
                         [(c.key, c.outcome, c.statement) for c in definition.assessment.confidence], course.id)
+        ensure_course_points(course, instrument)
     db.session.flush()
     record_event("course.imported", actor, "course", course.id, slug=course.slug, version=course.version)
     return report

@@ -15,9 +15,10 @@ ACRL_FRAMES = {"authority-is-constructed-and-contextual", "information-creation-
                "research-as-inquiry", "scholarship-as-conversation", "searching-as-strategic-exploration"}
 SCONUL_PILLARS = {"identify", "scope", "plan", "gather", "evaluate", "manage", "present"}
 COURSE_FIELDS = {"slug", "title", "summary", "description", "topics", "audience", "level", "minutes", "pretest",
+                 "delayed_post_weeks",
                  "assessment", "outcomes", "reading"}
 MODULE_FIELDS = {"title", "minutes", "outcomes", "quiz", "required"}
-RESERVED_SLUGS = {"certificate", "progress", "files", "start"}
+RESERVED_SLUGS = {"certificate", "progress", "files", "start", "tests", "results"}
 MODULE_FILE = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)\.md$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 TARGET = r"([^()\s]+(?:\([^()\s]*\)[^()\s]*)*)"  # a URL, allowing balanced parentheses inside
@@ -81,6 +82,7 @@ class CourseDefinition:
     outcomes: list[OutcomeDefinition]
     reading: list[dict]
     folder: Path
+    delayed_post_weeks: int = 0
     modules: list[ModuleDefinition] = field(default_factory=list)
     assessment: AssessmentDefinition | None = None
     content_hash: str = ""
@@ -192,6 +194,11 @@ class CourseReader:
         pretest = data.get("pretest", "none")
         if pretest not in ("required", "optional", "none"):
             self.report(path, data.line_of("pretest"), "pretest must be required, optional or none")
+        delayed = data.get("delayed_post_weeks", 0)
+        if not isinstance(delayed, int) or isinstance(delayed, bool) or not 0 <= delayed <= 104:
+            self.report(path, data.line_of("delayed_post_weeks"),
+                        "delayed_post_weeks must be a whole number of weeks from 0 (none) to 104")
+            delayed = 0
         minutes = data.get("minutes", 0)
         if not isinstance(minutes, int) or minutes < 0:
             self.report(path, data.line_of("minutes"), "minutes must be a whole number")
@@ -231,7 +238,7 @@ class CourseReader:
             description=str(data.get("description") or ""), topics=_strings(data.get("topics")),
             audience=_strings(data.get("audience")), level=str(data.get("level") or "introductory"),
             minutes=minutes, pretest=pretest if pretest in ("required", "optional", "none") else "none",
-            outcomes=outcomes, reading=reading, folder=self.folder,
+            outcomes=outcomes, reading=reading, folder=self.folder, delayed_post_weeks=delayed,
         )
 
     def _module(self, path: Path, position: int, outcome_codes: set[str], module_files: set[str]):

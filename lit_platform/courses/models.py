@@ -1,7 +1,7 @@
 """Courses imported from files, their modules and outcomes, and each learner's progress."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -25,6 +25,8 @@ class Course(db.Model):
     minutes: Mapped[int] = mapped_column(Integer, default=0)
     #: required, optional or none: whether learners take the pre-test before the first module
     pretest: Mapped[str] = mapped_column(String(10), default="none")
+    #: weeks after completion when learners are invited to take the post-test again; 0 = never
+    delayed_post_weeks: Mapped[int] = mapped_column(Integer, default=0)
     #: key of the pre/post instrument's questions (see assessments)
     assessment_key: Mapped[str | None] = mapped_column(String(200))
     reading: Mapped[list] = mapped_column(JSON, default=list)
@@ -41,6 +43,11 @@ class Course(db.Model):
     @property
     def active_modules(self) -> list[Module]:
         return [m for m in self.modules if not m.is_retired]
+
+    @property
+    def asks_pretest(self) -> bool:
+        """Whether learners take the pre-test (or, if optional, decide to skip it) before the modules."""
+        return self.assessment_key is not None and self.pretest in ("required", "optional")
 
 
 class LearningOutcome(db.Model):
@@ -95,10 +102,19 @@ class Enrolment(db.Model):
     #: the module the learner last opened, to resume there
     last_module_id: Mapped[int | None] = mapped_column(ForeignKey("modules.id", ondelete="SET NULL"))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when the learner took (or, where the course allows it, skipped) the pre-test
+    pretest_done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     course: Mapped[Course] = relationship()
     user = relationship("User")
     last_module: Mapped[Module | None] = relationship()
+
+    @property
+    def follow_up_due_at(self) -> datetime | None:
+        """When the course's delayed post-test becomes due for this learner (None if it has none)."""
+        if self.completed_at is None or not self.course.delayed_post_weeks:
+            return None
+        return self.completed_at + timedelta(weeks=self.course.delayed_post_weeks)
 
 
 class ModuleProgress(db.Model):

@@ -41,6 +41,8 @@ class CourseOutline:
     slug: str
     title: str
     version: int
+    #: see Course.asks_pretest
+    asks_pretest: bool
     active_modules: tuple[ModuleOutline, ...]
 
     def module(self, slug: str) -> ModuleOutline:
@@ -83,6 +85,7 @@ def _load(course_id: int) -> CourseOutline:
         .order_by(Module.position).options(undefer(Module.body_html), undefer(Module.toc_html))).all()
     return CourseOutline(
         id=course.id, slug=course.slug, title=course.title, version=course.version,
+        asks_pretest=course.asks_pretest,
         active_modules=tuple(ModuleOutline(id=m.id, slug=m.slug, title=m.title, minutes=m.minutes,
                                            is_required=m.is_required, quiz_id=m.quiz_id,
                                            body_html=m.body_html, toc_html=_toc_or_empty(m.toc_html)) for m in modules))

@@ -64,6 +64,7 @@ class CourseVisit:
     """Which version of a course is current, and the learner's enrolment and progress in it."""
     course_key: tuple[int, int, datetime]  # id, version, imported_at: see outline.py
     enrolled: bool = False
+    pretest_done: bool = False
     last_module_id: int | None = None
     viewed: set[int] = field(default_factory=set)
     completed: dict[int, datetime] = field(default_factory=dict)
@@ -76,7 +77,7 @@ class CourseVisit:
 # Built once: building a statement with this many joins costs more than running it.
 _COURSE_VISIT = (
     select(Course.id, Course.version, Course.imported_at, Enrolment.id.label("enrolment_id"),
-           Enrolment.last_module_id, ModuleProgress.module_id, ModuleProgress.completed_at)
+           Enrolment.last_module_id, Enrolment.pretest_done_at, ModuleProgress.module_id, ModuleProgress.completed_at)
     .select_from(Course)
     .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == bindparam("user_id")))
     .outerjoin(Module, and_(Module.course_id == Course.id, Module.is_retired.is_(False)))
@@ -93,7 +94,8 @@ def course_visit(slug: str, user) -> CourseVisit:
         abort(404)
     first = rows[0]
     visit = CourseVisit(course_key=(first.id, first.version, first.imported_at),
-                        enrolled=first.enrolment_id is not None, last_module_id=first.last_module_id)
+                        enrolled=first.enrolment_id is not None, last_module_id=first.last_module_id,
+                        pretest_done=first.pretest_done_at is not None)
     for row in rows:
         if row.module_id is not None:
             visit.viewed.add(row.module_id)

@@ -10,10 +10,11 @@ from ..accounts.models import Role
 from ..accounts.queries import org_units_in_order
 from ..core.database import start_write_transaction
 from ..core.exports import csv_response, download, html_to_pdf
+from ..core.types import utcnow
 from ..extensions import db
+from ..quizzes.queries import quiz_summary
 from ..security import login_required, public, roles_required
 from . import queries, services
-from ..quizzes.queries import quiz_summary
 from .importer import COURSES_URL
 from .models import Module
 from .outline import course_outline
@@ -46,6 +47,8 @@ def start(slug):
     course = queries.course_by_slug(slug)
     enrolment = services.enrol(course, current_user)
     db.session.commit()
+    if course.asks_pretest and enrolment.pretest_done_at is None:
+        return redirect(url_for("assessments.course_test", slug=slug, phase="pre"))
     module = enrolment.last_module if enrolment.last_module and not enrolment.last_module.is_retired else None
     module = module or course.active_modules[0]
     return redirect(url_for("courses.module", slug=course.slug, module_slug=module.slug))
@@ -57,6 +60,8 @@ def module(slug, module_slug):
     visits = queries.course_visit(slug, current_user)
     course = course_outline(visits.course_key)
     module = course.module(module_slug)
+    if course.asks_pretest and not visits.pretest_done:
+        return redirect(url_for("assessments.course_test", slug=slug, phase="pre"))
     if visits.needs_recording(module.id):
         start_write_transaction()
         services.open_module(db.session.get(Module, module.id), current_user)
@@ -103,7 +108,7 @@ def course_file(slug, filename):
 @bp.route("/learning")
 @login_required
 def my_learning():
-    return render_template("courses/my_learning.html", rows=queries.my_learning(current_user))
+    return render_template("courses/my_learning.html", rows=queries.my_learning(current_user), now=utcnow())
 
 
 def _completed_enrolment(slug):

@@ -63,12 +63,23 @@ def start_attempt(quiz: Quiz, user, now: datetime | None = None, rng: random.Ran
     used = attempts_used(quiz, user)
     if quiz.attempts_allowed and used >= quiz.attempts_allowed:
         raise AttemptError(f"You have used all {quiz.attempts_allowed} attempt(s) allowed on this quiz.")
+    return create_attempt(quiz, user, number=used + 1, now=now, rng=rng,
+                          deadline_at=_deadline(quiz, user, now))
+
+
+def create_attempt(quiz: Quiz, user, number: int = 1, now: datetime | None = None,
+                   rng: random.Random | None = None, deadline_at: datetime | None = None) -> Attempt:
+    """A new attempt with its questions fixed now, without the quiz's own availability rules.
+
+    For callers that decide themselves who may start when (pre/post assessment points). `user` is
+    None for an anonymous participant; such an attempt can only be changed with user None.
+    """
     rng = rng or random.Random()
     chosen = choose_questions(quiz, rng)
     if not chosen:
         raise AttemptError("This quiz has no questions yet.")
-    attempt = Attempt(quiz=quiz, user_id=user.id, number=used + 1, started_at=now,
-                      deadline_at=_deadline(quiz, user, now))
+    attempt = Attempt(quiz=quiz, user_id=_owner_id(user), number=number, started_at=now or utcnow(),
+                      deadline_at=deadline_at)
     per_page = max(1, quiz.questions_per_page or 1)
     for index, (question, points) in enumerate(chosen):
         version = question.current
@@ -80,6 +91,10 @@ def start_attempt(quiz: Quiz, user, now: datetime | None = None, rng: random.Ran
     db.session.add(attempt)
     db.session.flush()
     return attempt
+
+
+def _owner_id(user) -> int | None:
+    return None if user is None else user.id
 
 
 def _deadline(quiz: Quiz, user, now: datetime) -> datetime | None:
@@ -139,7 +154,7 @@ def _display_order(version, shuffle: bool, rng: random.Random) -> list | None:
 # Access and state ----------------------------------------------------------------------------
 
 def _require_changeable(attempt: Attempt, user, now: datetime) -> None:
-    if attempt.user_id != user.id:
+    if attempt.user_id != _owner_id(user):
         raise AttemptError("This is not your attempt.")
     finish_if_overdue(attempt, now)
     if attempt.status != "in_progress":
@@ -151,6 +166,13 @@ def is_overdue(attempt: Attempt, now: datetime) -> bool:
     if attempt.quiz.closes_at and (cut_off is None or attempt.quiz.closes_at < cut_off):
         cut_off = attempt.quiz.closes_at
     return cut_off is not None and now > cut_off + GRACE
+
+
+def close_attempt(attempt: Attempt, now: datetime | None = None) -> None:
+    """End an unfinished attempt because its time is over (e.g. a librarian closed the test), scoring what was saved."""
+    if attempt.status == "in_progress":
+        _finish(attempt, now or utcnow())
+        record_event("attempt.closed", None, "attempt", attempt.id)
 
 
 def finish_if_overdue(attempt: Attempt, now: datetime) -> bool:
@@ -237,7 +259,7 @@ def _score(response: Response) -> None:
 def submit_attempt(attempt: Attempt, user, now: datetime | None = None) -> Attempt:
     """Score every answer on the server and close the attempt."""
     now = now or utcnow()
-    if attempt.user_id != user.id:
+    if attempt.user_id != _owner_id(user):
         raise AttemptError("This is not your attempt.")
     if attempt.status != "in_progress":
         raise AttemptError("This attempt has already been submitted.")
@@ -247,14 +269,15 @@ def submit_attempt(attempt: Attempt, user, now: datetime | None = None) -> Attem
     return attempt
 
 
-_responses = Response.__table__
-SAVE_SCORES = (update(_responses).where(_responses.c.id == bindparam("response_id"))
-               .values(fraction=bindparam("fraction"), score=bindparam("score"), feedback=bindparam("feedback")))
+# Built once; the columns to set come from the parameters of each execution.
+_responses, _attempts = Response.__table__, Attempt.__table__
+SAVE_SCORES = update(_responses).where(_responses.c.id == bindparam("response_id"))
+CLOSE_ATTEMPT = update(_attempts).where(_attempts.c.id == bindparam("attempt_id"))
 
 
 def _finish(attempt: Attempt, now: datetime) -> None:
-    # Submitting is the busiest write: one UPDATE executed for all the scores spares the unit of
-    # work's per-object bookkeeping. The loaded objects are given the same values.
+    # Submitting is the busiest write: plain UPDATEs (one executed for all the scores) spare the
+    # unit of work's per-object bookkeeping. The loaded objects are given the same values.
     rows = []
     for response in attempt.responses:
         for name, value in _scored_values(response).items():
@@ -263,17 +286,23 @@ def _finish(attempt: Attempt, now: datetime) -> None:
                      "feedback": response.feedback})
     if rows:
         db.session.execute(SAVE_SCORES, rows)
-    attempt.status = "submitted"
-    attempt.submitted_at = now
-    _total(attempt)
+    values = {"status": "submitted", "submitted_at": now, **_totals(attempt)}
+    db.session.execute(CLOSE_ATTEMPT, {"attempt_id": attempt.id, **values})
+    for name, value in values.items():
+        set_committed_value(attempt, name, value)
+
+
+def _totals(attempt: Attempt) -> dict:
+    scored = [r for r in attempt.responses if get_type(r.version.type).takes_response]
+    return {"max_score": sum(r.points for r in scored),
+            "needs_marking": any(r.version.type == "essay" and r.answer is not None and r.fraction is None
+                                 for r in scored),
+            "score": sum(r.score or 0.0 for r in scored)}
 
 
 def _total(attempt: Attempt) -> None:
-    scored = [r for r in attempt.responses if get_type(r.version.type).takes_response]
-    attempt.max_score = sum(r.points for r in scored)
-    attempt.needs_marking = any(r.version.type == "essay" and r.answer is not None and r.fraction is None
-                                for r in scored)
-    attempt.score = sum(r.score or 0.0 for r in scored)
+    for name, value in _totals(attempt).items():
+        setattr(attempt, name, value)
 
 
 # Marking and regrading -----------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Read-only selects for quizzes, with the access rules for who may see what."""
 from __future__ import annotations
 
+from functools import cache
+
 from flask import abort
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -23,14 +25,16 @@ def quiz_for_user(quiz_id: int, user) -> Quiz:
     return quiz
 
 
-# Built once (submitting is the busiest write; building this statement costs as much as running it).
-_OWN_ATTEMPT = (select(Attempt).where(Attempt.id == bindparam("attempt_id"))
-                .options(joinedload(Attempt.quiz), joinedload(Attempt.responses).joinedload(Response.version)))
+@cache
+def _own_attempt_query():
+    """Built once, on first use: building it costs as much as running it (submitting is the busiest write)."""
+    return (select(Attempt).where(Attempt.id == bindparam("attempt_id"))
+            .options(joinedload(Attempt.quiz), joinedload(Attempt.responses).joinedload(Response.version)))
 
 
 def own_attempt(attempt_id: int, user) -> Attempt:
     """The user's own attempt, with its quiz, responses and their versions loaded; 404 for anyone else's."""
-    attempt = db.session.execute(_OWN_ATTEMPT, {"attempt_id": attempt_id}).unique().scalar_one_or_none()
+    attempt = db.session.execute(_own_attempt_query(), {"attempt_id": attempt_id}).unique().scalar_one_or_none()
     if attempt is None or attempt.user_id != user.id:
         abort(404)
     return attempt

@@ -1,5 +1,6 @@
-"""A learner finds a course, works through it by keyboard, leaves, resumes, completes it and
-downloads the certificate; axe checks every page on the way."""
+"""A learner finds a course, takes the pre-test, works through it by keyboard, leaves, resumes,
+completes it, takes the post-test, sees the results and downloads the certificate; axe checks
+every page on the way."""
 import io
 
 from playwright.sync_api import expect
@@ -38,6 +39,20 @@ def test_course_from_catalogue_to_certificate(page, new_page, live_app, tmp_path
     page.get_by_role("link", name="Demo searching").press("Enter")
     axe(page)
     page.get_by_role("button", name="Start the course").press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Before you start: a short test")
+    axe(page)
+    page.get_by_role("button", name="Start the test").press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Demo before and after")
+    page.get_by_label("A database").focus()
+    page.keyboard.press("Space")
+    expect(page.locator("[data-save-status]").first).to_have_text("Answer saved.")
+    page.get_by_label("2", exact=True).focus()
+    page.keyboard.press("Space")
+    axe(page)
+    page.get_by_role("button", name="Hand in my answers").press("Enter")
+    expect(page.get_by_text("Thank you: your answers are in.")).to_be_visible()
+    axe(page)
+    page.get_by_role("link", name="Start the first module").press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Defining your question")
     expect(page.get_by_role("img", name="A Venn diagram of two overlapping circles")).to_be_visible()
     axe(page)
@@ -70,6 +85,23 @@ def test_course_from_catalogue_to_certificate(page, new_page, live_app, tmp_path
     later.get_by_role("button", name="Mark this module complete").press("Enter")
     expect(later.get_by_role("status")).to_contain_text("You have completed Demo searching")
     axe(later)
+
+    # The test after the course, and the learner's own before/after per outcome.
+    later.get_by_role("link", name="The test after the course, and your results").press("Enter")
+    axe(later)
+    later.get_by_role("button", name="Start the test").press("Enter")
+    later.get_by_label("A question").focus()
+    later.keyboard.press("Space")
+    later.get_by_label("True").focus()
+    later.keyboard.press("Space")
+    later.get_by_label("5, very confident").focus()
+    later.keyboard.press("Space")
+    later.get_by_role("button", name="Hand in my answers").press("Enter")
+    expect(later.get_by_role("heading", level=1)).to_have_text("Your results: Demo searching")
+    expect(later.get_by_role("row", name="DS1")).to_contain_text("0%")
+    expect(later.get_by_role("row", name="DS1")).to_contain_text("100%")
+    axe(later)
+    later.get_by_role("link", name="Back to the course").press("Enter")
 
     later.get_by_role("link", name="View your certificate").press("Enter")
     expect(later.get_by_role("heading", level=1)).to_have_text("Certificate of completion")

@@ -82,3 +82,36 @@ def test_staff_pages_and_learner_quiz_list(page, new_page, live_app, tmp_path, a
     page.get_by_role("button", name="Save mark").press("Enter")
     expect(page.get_by_role("status")).to_contain_text("Mark saved")
     axe(page)
+
+
+def test_building_a_pre_post_test_in_the_bank(page, live_app, tmp_path, axe):
+    folder = write_course(tmp_path)
+    live_app.config["LIT_COURSES_PATH"] = str(tmp_path)
+    with live_app.app_context():
+        import_course(read_course(folder)[0])
+        create_user("builder@example.org", "Bea Builder", PASSWORD, ["librarian"])
+        category = services.find_or_create_category("Workshop questions")
+        for index, data in enumerate(sample_questions()[:3]):
+            services.save_question(f"workshop.{index}", category, data)
+        db.session.commit()
+
+    sign_in(page, "builder@example.org")
+    page.goto("/bank/instruments/")
+    axe(page)
+    page.get_by_role("link", name="Demo before and after").press("Enter")  # from the course files: read only
+    expect(page.get_by_text("This test comes from a course's files")).to_be_visible()
+    axe(page)
+    page.goto("/bank/instruments/new")
+    page.get_by_label("Show questions from the category").select_option(label="Workshop questions")
+    page.get_by_role("button", name="Show questions").press("Enter")
+    page.get_by_label("Title").fill("Workshop check")
+    page.get_by_label("Key").fill("workshop.check")
+    page.get_by_label("In the test: Which operator").select_option("A")
+    page.get_by_role("button", name="Save the test").press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("Form A has 1 question(s) of its own and form B 0")
+    axe(page)
+    page.get_by_label("In the test: PubMed searches").select_option("B")
+    page.get_by_label("Confidence statements").fill("SE3 | I can combine terms with AND and OR.")
+    page.get_by_role("button", name="Save the test").press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("“Workshop check” saved with 2 question(s).")
+    axe(page)

@@ -14,15 +14,27 @@ from lit_platform.quizzes.models import Attempt, Quiz
 from ..conftest import Actions
 
 
-@pytest.fixture
-def course(app, course_folder):
-    app.config["LIT_COURSES_PATH"] = str(course_folder.parent)
+def _import(app, folder):
+    app.config["LIT_COURSES_PATH"] = str(folder.parent)
     with app.app_context():
-        definition, problems = read_course(course_folder)
+        definition, problems = read_course(folder)
         assert problems == []
         import_course(definition)
         db.session.commit()
     return "demo-course"
+
+
+@pytest.fixture
+def course(app, course_folder):
+    """The demo course without a pre-test, so module pages open straight away."""
+    from .conftest import COURSE_YAML, write_course
+    return _import(app, write_course(course_folder.parent, **{
+        "course.yaml": COURSE_YAML.replace("pretest: optional", "pretest: none")}))
+
+
+@pytest.fixture
+def course_with_pretest(app, course_folder):
+    return _import(app, course_folder)
 
 
 def pass_module_quiz(app, client):
@@ -45,11 +57,15 @@ def test_catalogue_search_and_filters(sign_in, course):
     assert "No courses match" in client.get("/courses?q=appraisal").get_data(as_text=True)
 
 
-def test_work_through_resume_complete_and_get_a_certificate(app, sign_in, course):
+def test_work_through_resume_complete_and_get_a_certificate(app, sign_in, course_with_pretest):
     client, user = sign_in("learner")
     page = client.get("/courses/demo-course").get_data(as_text=True)
     assert "Turn a need into a question." in page and "Start the course" in page
     response = Actions(client).post("/courses/demo-course/start", page="/courses/demo-course")
+    # The course asks for a pre-test first; this one may be skipped.
+    assert response.headers["Location"].endswith("/courses/demo-course/tests/pre")
+    assert client.get("/courses/demo-course/question").headers["Location"].endswith("/courses/demo-course/tests/pre")
+    response = Actions(client).post("/courses/demo-course/tests/pre/skip", page="/courses/demo-course/tests/pre")
     assert response.headers["Location"].endswith("/courses/demo-course/question")
     module = client.get("/courses/demo-course/question").get_data(as_text=True)
     assert '<div class="admonition tip">' in module and "Next: Boolean logic" in module
@@ -126,8 +142,9 @@ def test_module_page_shows_the_new_text_and_quiz_settings_after_changes(app, sig
     page = client.get("/courses/demo-course/boolean").get_data(as_text=True)
     assert "Use OR between synonyms" in page and "Score 50% or more" in page
 
-    from .conftest import MODULE_TWO, write_course
-    write_course(course_folder.parent, **{"02-boolean.md": MODULE_TWO.replace(
+    from .conftest import COURSE_YAML, MODULE_TWO, write_course
+    write_course(course_folder.parent, **{"course.yaml": COURSE_YAML.replace("pretest: optional", "pretest: none"),
+                                          "02-boolean.md": MODULE_TWO.replace(
         "Use OR between synonyms", "Put OR between synonyms"), "03-extra.md": "---\ntitle: Extra reading\n---\nMore.\n"})
     with app.app_context():
         definition, problems = read_course(course_folder)

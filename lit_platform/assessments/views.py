@@ -1,0 +1,210 @@
+"""Taking a pre/post test (signed in or anonymous), and the course side: pre-test, post-test, results."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from ..core.types import utcnow
+from ..courses import queries as course_queries
+from ..courses.models import Course
+from ..extensions import db
+from ..quizzes import attempts as quiz_attempts
+from ..quizzes.attempts import AttemptError
+from ..quizzes.types import get_type
+from ..quizzes.views import submitted_values
+from ..security import login_required, public
+from . import queries, services
+from .services import AssessmentError
+
+bp = Blueprint("assessments", __name__)
+
+#: the Flask session key listing the attempts this browser started anonymously
+OWNED = "assessment_entries"
+
+
+def owned_entries() -> set[int]:
+    return set(session.get(OWNED, []))
+
+
+def remember_entry(entry_id: int) -> None:
+    session[OWNED] = sorted(owned_entries() | {entry_id})[-20:]
+
+
+def _own_entry(entry_id: int):
+    """The attempt if it belongs to the signed-in user, or was started anonymously in this browser; else 404."""
+    entry = queries.entry_or_404(entry_id)
+    participant = entry.participant
+    if participant.is_anonymous:
+        if entry.id not in owned_entries():
+            abort(404)
+    elif not current_user.is_authenticated or participant.user_id != current_user.id:
+        abort(404)
+    return entry
+
+
+def _owner(entry):
+    """Who the quiz engine should see as the attempt's owner: the user, or None when anonymous."""
+    return None if entry.participant.is_anonymous else current_user
+
+
+def _save_answers(entry, form) -> dict:
+    errors = {}
+    for response in entry.attempt.responses:
+        if not get_type(response.version.type).takes_response:
+            continue
+        try:
+            quiz_attempts.save_answer(entry.attempt, response.id, submitted_values(form, response), _owner(entry))
+        except AttemptError as error:
+            errors[f"q{response.id}"] = str(error)
+    ratings = {item.key: form.get(f"c-{item.key}", "") for item in entry.point.instrument.confidence_items}
+    for key, message in services.save_confidence(entry, ratings).items():
+        errors[f"c-{key}"] = message
+    return errors
+
+
+@bp.route("/assessments/attempts/<int:entry_id>", methods=["GET", "POST"])
+@public
+def take(entry_id):
+    entry = _own_entry(entry_id)
+    if entry.attempt.status != "in_progress":
+        return redirect(url_for("assessments.done", entry_id=entry.id))
+    errors = {}
+    if request.method == "POST":
+        try:
+            errors = _save_answers(entry, request.form)
+            if request.form.get("hand_in") and not errors:
+                services.submit(entry, _owner(entry))
+        except (AssessmentError, AttemptError) as error:
+            db.session.commit()
+            flash(str(error), "error")
+            return redirect(url_for("assessments.done", entry_id=entry.id))
+        db.session.commit()
+        if not errors:
+            if entry.attempt.status != "in_progress":
+                return redirect(url_for("assessments.done", entry_id=entry.id))
+            flash("Your answers are saved. Hand them in when you have finished.", "success")
+            return redirect(url_for("assessments.take", entry_id=entry.id))
+    return render_template("assessments/take.html", entry=entry, attempt=entry.attempt, errors=errors,
+                           get_type=get_type, answers=request.form if errors else None)
+
+
+@bp.route("/assessments/attempts/<int:entry_id>/answers/<key>", methods=["POST"])
+@public
+def autosave(entry_id, key):
+    """Save one answer (or the confidence ratings) as it is given; called by the page's script."""
+    entry = _own_entry(entry_id)
+    try:
+        if key == "confidence":
+            ratings = {item.key: request.form.get(f"c-{item.key}", "") for item in entry.point.instrument.confidence_items}
+            errors = services.save_confidence(entry, ratings)
+            if errors:
+                return jsonify(saved=False, message=next(iter(errors.values()))), 400
+            answered = bool(entry.confidence)
+        else:
+            response = quiz_attempts.response_of(entry.attempt, int(key) if key.isdigit() else 0)
+            quiz_attempts.save_answer(entry.attempt, response.id, submitted_values(request.form, response), _owner(entry))
+            answered = response.is_answered
+    except (AssessmentError, AttemptError) as error:
+        db.session.commit()
+        return jsonify(saved=False, message=str(error)), 409
+    db.session.commit()
+    return jsonify(saved=True, answered=answered)
+
+
+@bp.route("/assessments/attempts/<int:entry_id>/done")
+@public
+def done(entry_id):
+    entry = _own_entry(entry_id)
+    point = entry.point
+    course = db.session.get(Course, point.course_id) if point.course_id else None
+    if course and point.phase != "pre" and entry.attempt.status != "in_progress":
+        return redirect(url_for("assessments.course_results", slug=course.slug))
+    outcomes = []
+    if point.session_id and point.phase == "post" and entry.attempt.status != "in_progress":
+        outcomes = queries.learner_outcomes(entry.participant, _session_outcomes(entry), [])
+    return render_template("assessments/done.html", entry=entry, point=point, course=course, outcomes=outcomes)
+
+
+def _session_outcomes(entry):
+    """The outcomes a live session's instrument measures: its course's, or the codes on its items."""
+    instrument = entry.point.instrument
+    if instrument.course_id:
+        course = db.session.get(Course, instrument.course_id)
+        return list(course.outcomes)
+    codes = sorted({item.question.current.outcome for item in instrument.items if item.question.current.outcome})
+    return [type("Outcome", (), {"code": code, "text": code})() for code in codes]
+
+
+# Courses -------------------------------------------------------------------------------------
+
+def _course_point(course, phase: str):
+    point = queries.course_points(course.id).get(phase)
+    if point is None:
+        abort(404)
+    return point
+
+
+@bp.route("/courses/<slug>/tests/<phase>")
+@login_required
+def course_test(slug, phase):
+    """The page before a course test: what it is for, how long it takes, start (or skip the pre-test)."""
+    course = course_queries.course_by_slug(slug)
+    if phase not in ("pre", "post", "delayed"):
+        abort(404)
+    point = _course_point(course, phase)
+    participant = queries.user_participant(current_user, course_id=course.id)
+    taken = queries.phases_taken(participant)
+    enrolment = course_queries.enrolment_of(course, current_user)
+    return render_template("assessments/course_test.html", course=course, point=point, phase=phase, taken=taken,
+                           enrolment=enrolment, now=utcnow(), unfinished=queries.in_progress_entry(participant, point),
+                           instrument=point.instrument)
+
+
+@bp.route("/courses/<slug>/tests/<phase>/start", methods=["POST"])
+@login_required
+def start_course_test(slug, phase):
+    course = course_queries.course_by_slug(slug)
+    point = _course_point(course, phase)
+    enrolment = course_queries.enrolment_of(course, current_user)
+    if phase != "pre" and (enrolment is None or enrolment.completed_at is None):
+        flash("Complete the course first; the test after it shows what you have learnt.", "error")
+        return redirect(url_for("courses.course", slug=slug))
+    if phase == "delayed" and enrolment.follow_up_due_at > utcnow():
+        flash("The follow-up test opens some weeks after you complete the course; see the date below.", "error")
+        return redirect(url_for("assessments.course_test", slug=slug, phase=phase))
+    try:
+        entry = services.start(point, services.participant_for_user(point, current_user))
+    except AssessmentError as error:
+        flash(str(error), "error")
+        return redirect(url_for("assessments.course_test", slug=slug, phase=phase))
+    db.session.commit()
+    return redirect(url_for("assessments.take", entry_id=entry.id))
+
+
+@bp.route("/courses/<slug>/tests/pre/skip", methods=["POST"])
+@login_required
+def skip_pretest(slug):
+    course = course_queries.course_by_slug(slug)
+    if course.pretest != "optional":
+        flash("This course asks everyone to take the short test before starting.", "error")
+        return redirect(url_for("assessments.course_test", slug=slug, phase="pre"))
+    services.mark_pretest_done(course.id, current_user)
+    db.session.commit()
+    first = course.active_modules[0]
+    return redirect(url_for("courses.module", slug=slug, module_slug=first.slug))
+
+
+@bp.route("/courses/<slug>/results")
+@login_required
+def course_results(slug):
+    course = course_queries.course_by_slug(slug)
+    participant = queries.user_participant(current_user, course_id=course.id)
+    taken = queries.phases_taken(participant)
+    if "post" not in taken:
+        flash("Your results appear here after you take the test at the end of the course.", "info")
+        return redirect(url_for("courses.course", slug=slug))
+    outcomes = queries.learner_outcomes(participant, list(course.outcomes), list(course.active_modules))
+    return render_template("assessments/course_results.html", course=course, outcomes=outcomes, taken=taken)
+
+
+from . import live_views  # noqa: E402,F401  (routes for live sessions, on this blueprint)

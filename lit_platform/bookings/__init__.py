@@ -1,0 +1,1 @@
+"""Session bookings: workshops, places and the waiting list, attendance, calendars, reminders and the API."""
