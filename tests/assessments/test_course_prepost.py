@@ -8,15 +8,13 @@ from sqlalchemy import func, select
 from lit_platform.assessments import queries, services
 from lit_platform.assessments.models import AssessmentAttempt, Participant
 from lit_platform.core.types import utcnow
-from lit_platform.courses.importer import import_course
-from lit_platform.courses.loader import read_course
 from lit_platform.courses.models import Course, Enrolment
 from lit_platform.extensions import db
 from lit_platform.outbox.models import OutboxMessage
 
 from ..conftest import Actions
 from ..test_cli import run_lit
-from ..courses.conftest import COURSE_YAML, write_course
+from ..courses.conftest import COURSE_YAML, import_folder, write_course
 
 # Two parallel forms of one item each (DS1), plus an item in both forms (DS2).
 FORMS_ASSESSMENT = """\
@@ -49,20 +47,11 @@ confidence:
 """
 
 
-def import_demo(app, folder):
-    app.config["LIT_COURSES_PATH"] = str(folder.parent)
-    with app.app_context():
-        definition, problems = read_course(folder)
-        assert problems == []
-        import_course(definition)
-        db.session.commit()
-
-
 @pytest.fixture
 def forms_course(app, tmp_path):
     """The demo course with a required pre-test, parallel forms and a delayed test after 4 weeks."""
     yaml = COURSE_YAML.replace("pretest: optional", "pretest: required\ndelayed_post_weeks: 4")
-    import_demo(app, write_course(tmp_path, **{"course.yaml": yaml, "assessment.yaml": FORMS_ASSESSMENT}))
+    import_folder(app, write_course(tmp_path, **{"course.yaml": yaml, "assessment.yaml": FORMS_ASSESSMENT}))
     return "demo-course"
 
 

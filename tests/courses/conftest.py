@@ -128,6 +128,21 @@ def write_course(root: Path, **overrides) -> Path:
     return folder
 
 
+def import_folder(app, folder: Path) -> str:
+    """Import a course folder as `lit courses import` would; returns its slug."""
+    from lit_platform.courses.importer import import_course
+    from lit_platform.courses.loader import read_course
+    from lit_platform.extensions import db
+
+    app.config["LIT_COURSES_PATH"] = str(folder.parent)
+    with app.app_context():
+        definition, problems = read_course(folder)
+        assert problems == []
+        import_course(definition)
+        db.session.commit()
+    return definition.slug
+
+
 @pytest.fixture
 def course_folder(tmp_path):
     return write_course(tmp_path)

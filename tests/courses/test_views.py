@@ -12,29 +12,20 @@ from lit_platform.extensions import db
 from lit_platform.quizzes.models import Attempt, Quiz
 
 from ..conftest import Actions
-
-
-def _import(app, folder):
-    app.config["LIT_COURSES_PATH"] = str(folder.parent)
-    with app.app_context():
-        definition, problems = read_course(folder)
-        assert problems == []
-        import_course(definition)
-        db.session.commit()
-    return "demo-course"
+from .conftest import import_folder
 
 
 @pytest.fixture
 def course(app, course_folder):
     """The demo course without a pre-test, so module pages open straight away."""
-    from .conftest import COURSE_YAML, write_course
-    return _import(app, write_course(course_folder.parent, **{
+    from .conftest import COURSE_YAML, import_folder, write_course
+    return import_folder(app, write_course(course_folder.parent, **{
         "course.yaml": COURSE_YAML.replace("pretest: optional", "pretest: none")}))
 
 
 @pytest.fixture
 def course_with_pretest(app, course_folder):
-    return _import(app, course_folder)
+    return import_folder(app, course_folder)
 
 
 def pass_module_quiz(app, client):
