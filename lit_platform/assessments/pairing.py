@@ -6,8 +6,9 @@ Rules (documented for librarians in the reports):
 - A pair needs a counted pre and a counted post. A post without a pre, or a pre without a post, is
   reported as unpaired with the reason.
 - An attempt closed before it was finished counts, marked incomplete.
-- For an anonymous code, two pre attempts are taken to mean two people chose the same code: the
-  participant is flagged as a conflict for the librarian and left out of pairs rather than merged.
+- For an anonymous code, two pre attempts (or two post attempts) are taken to mean two people chose
+  the same code: the participant is flagged as a conflict for the librarian and left out of pairs
+  rather than merged, since either pre-test could belong with either post-test.
 """
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ class ParticipantResult:
 
     @property
     def conflict(self) -> bool:
-        return self.anonymous and self.repeated.get("pre", 0) > 0
+        return self.anonymous and (self.repeated.get("pre", 0) > 0 or self.repeated.get("post", 0) > 0)
 
     @property
     def status(self) -> str:

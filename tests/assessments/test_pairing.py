@@ -53,6 +53,15 @@ def test_an_anonymous_code_with_two_pre_attempts_is_a_conflict_not_a_pair():
     assert summarise(results).conflicts == 1 and summarise(results).paired == 0
 
 
+def test_an_anonymous_code_with_two_post_attempts_is_a_conflict_too():
+    results = pair_attempts([attempt(7, "pre", 1, 0), attempt(7, "post", 2, 50), attempt(7, "post", 3, 51),
+                             attempt(8, "pre", 4, 0), attempt(8, "post", 5, 50), attempt(8, "post", 6, 51)],
+                            anonymous_ids={7})
+    assert results[7].status == "conflict"
+    # A signed-in participant's repeated post-test is just a repeat: the first one counts.
+    assert results[8].status == "paired" and results[8].counted["post"].attempt_id == 5
+
+
 def test_order_of_input_does_not_matter():
     rows = [attempt(1, "post", 2, 60), attempt(1, "pre", 1, 0), attempt(1, "delayed", 3, 90000)]
     assert pair_attempts(rows)[1].counted.keys() == pair_attempts(list(reversed(rows)))[1].counted.keys()
