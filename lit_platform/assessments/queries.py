@@ -28,6 +28,12 @@ def session_points(session_id: int) -> dict[str, AssessmentPoint]:
         AssessmentPoint.session_id == session_id))}
 
 
+def open_session_point(session_id: int) -> AssessmentPoint | None:
+    """The live session's pre- or post-test that is open now, if any (for its booking page)."""
+    return db.session.scalar(select(AssessmentPoint).where(AssessmentPoint.session_id == session_id,
+                                                           AssessmentPoint.is_open.is_(True)))
+
+
 def entry_or_404(entry_id: int) -> AssessmentAttempt:
     entry = db.session.get(AssessmentAttempt, entry_id)
     if entry is None:

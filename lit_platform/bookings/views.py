@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from ..assessments.queries import open_session_point
 from ..core.database import start_write_transaction
 from ..core.types import utcnow
 from ..extensions import db
@@ -61,7 +62,8 @@ def session(session_id):
         checkin_open=rules.checkin_open(now, session.starts_at, session.ends_at) and not session.is_cancelled,
         survey_reason=services.survey_closed_reason(session, booking, now),
         surveyed=session.id in queries.surveyed_session_ids(current_user), form=ButtonForm(),
-        checkin_form=CheckInForm())
+        checkin_form=CheckInForm(),
+        open_test=open_session_point(session.id) if booking and booking.status == "confirmed" else None)
 
 
 def _commit_or_already_booked() -> bool:

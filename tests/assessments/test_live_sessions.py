@@ -485,3 +485,19 @@ def test_points_and_codes_belong_to_their_session(app, staff, session_id, make, 
         assert not any(p.is_open for p in queries.session_points(other_id).values())
     # The librarian does not facilitate the other session, so cannot open its test.
     assert Actions(staff).post(f"/assessments/sessions/{other_id}/tests/pre/open").status_code == 403
+
+
+def test_booked_learners_find_the_open_test_on_their_booking_page(app, make, staff, session_id):
+    learner = make.user("bo@example.org", "Bo Booked")
+    phone = sign_in_as(app, learner)
+    assert Actions(phone).post(f"/sessions/{session_id}/book", page=f"/sessions/{session_id}").status_code == 302
+    choose_test(staff, session_id)
+    assert "Take the post-test" not in page_of(phone, f"/sessions/{session_id}")
+    code = open_test(staff, session_id, "post")
+    page = page_of(phone, f"/sessions/{session_id}")
+    assert "Take the post-test" in page and f'href="/join/{code}"' in page
+    # Someone without a place is not pointed at it.
+    other = sign_in_as(app, make.user("nb@example.org", "No Booking"))
+    assert "Take the post-test" not in page_of(other, f"/sessions/{session_id}")
+    close_test(staff, session_id, "post")
+    assert "Take the post-test" not in page_of(phone, f"/sessions/{session_id}")
