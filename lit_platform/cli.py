@@ -81,15 +81,21 @@ def users_import(csv_file):
     """Create accounts from a CSV file with header email,name,roles,org_unit (roles separated by ';')."""
     from .accounts.services import import_users_csv
 
+    created = _import_csv(csv_file, import_users_csv)
+    click.echo(f"Imported {len(created)} user(s).")
+
+
+def _import_csv(csv_file: str, importer) -> list:
+    """Run an all-or-nothing CSV importer: commit what it made, or report every problem and stop."""
     with open(csv_file, encoding="utf-8-sig") as handle:
-        result = import_users_csv(handle.read(), csv_file)
+        result = importer(handle.read(), csv_file)
     if result.errors:
         db.session.rollback()
         for error in result.errors:
             click.echo(error, err=True)
         raise click.ClickException(f"{len(result.errors)} problem(s) found; nothing was imported.")
     db.session.commit()
-    click.echo(f"Imported {len(result.created)} user(s).")
+    return result.created
 
 
 # outbox --------------------------------------------------------------------------------------
@@ -281,15 +287,8 @@ def sessions_import(csv_file):
     """Schedule sessions from CSV: title,start,minutes,capacity,mode,location,facilitator_email,course."""
     from .bookings.importer import import_sessions_csv
 
-    with open(csv_file, encoding="utf-8-sig") as handle:
-        result = import_sessions_csv(handle.read(), csv_file)
-    if result.errors:
-        db.session.rollback()
-        for error in result.errors:
-            click.echo(error, err=True)
-        raise click.ClickException(f"{len(result.errors)} problem(s) found; nothing was imported.")
-    db.session.commit()
-    click.echo(f"Scheduled {len(result.created)} session(s).")
+    created = _import_csv(csv_file, import_sessions_csv)
+    click.echo(f"Scheduled {len(created)} session(s).")
 
 
 @main.group("reminders")
