@@ -5,11 +5,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from ..courses.models import Course
 from ..extensions import db
 from ..quizzes.models import Attempt
 from .models import AssessmentAttempt, AssessmentPoint, Instrument
-from .queries import ContextResults, pseudonym
+from .queries import ContextResults, instrument_outcomes, pseudonym
 
 STATUS_ORDER = {"paired": 0, "pre only": 1, "post only": 2, "conflict": 3, "no attempts": 4}
 STATUS_LABELS = {"paired": "Paired", "pre only": "Before only", "post only": "After only",
@@ -70,11 +69,10 @@ def entries_at(point: AssessmentPoint, entry_ids: set[int]) -> list[AssessmentAt
 
 
 def outcome_texts(instrument: Instrument | None) -> dict[str, str]:
-    """Outcome code -> wording, from the course that defines the instrument (codes alone otherwise)."""
-    if instrument is None or instrument.course_id is None:
+    """Outcome code -> wording, where the instrument's course gives one (codes alone need none)."""
+    if instrument is None:
         return {}
-    course = db.session.get(Course, instrument.course_id)
-    return {outcome.code: outcome.text for outcome in course.outcomes} if course else {}
+    return {o.code: o.text for o in instrument_outcomes(instrument) if o.text != o.code}
 
 
 @dataclass

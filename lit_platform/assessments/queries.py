@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from flask import abort, current_app
 from sqlalchemy import func, select
 
+from ..courses.models import Course
 from ..extensions import db
 from ..quizzes.models import Attempt, QuestionVersion, Response
 from .models import AssessmentAttempt, AssessmentPoint, Participant
@@ -45,6 +46,22 @@ def user_participant(user, course_id: int | None = None, session_id: int | None 
     query = select(Participant).where(Participant.user_id == user.id)
     query = query.where(Participant.course_id == course_id if course_id else Participant.session_id == session_id)
     return db.session.scalar(query)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    code: str
+    text: str
+
+
+def instrument_outcomes(instrument) -> list[Outcome]:
+    """The outcomes an instrument measures: its course's, with their wording, or the codes on its items."""
+    if instrument.course_id is not None:
+        course = db.session.get(Course, instrument.course_id)
+        if course is not None:
+            return [Outcome(o.code, o.text) for o in course.outcomes]
+    codes = sorted({item.question.current.outcome for item in instrument.items if item.question.current.outcome})
+    return [Outcome(code, code) for code in codes]
 
 
 def pseudonym(participant_id: int) -> str:

@@ -121,18 +121,8 @@ def done(entry_id):
         return redirect(url_for("assessments.course_results", slug=course.slug))
     outcomes = []
     if point.session_id and point.phase == "post" and entry.attempt.status != "in_progress":
-        outcomes = queries.learner_outcomes(entry.participant, _session_outcomes(entry), [])
+        outcomes = queries.learner_outcomes(entry.participant, queries.instrument_outcomes(point.instrument), [])
     return render_template("assessments/done.html", entry=entry, point=point, course=course, outcomes=outcomes)
-
-
-def _session_outcomes(entry):
-    """The outcomes a live session's instrument measures: its course's, or the codes on its items."""
-    instrument = entry.point.instrument
-    if instrument.course_id:
-        course = db.session.get(Course, instrument.course_id)
-        return list(course.outcomes)
-    codes = sorted({item.question.current.outcome for item in instrument.items if item.question.current.outcome})
-    return [type("Outcome", (), {"code": code, "text": code})() for code in codes]
 
 
 # Courses -------------------------------------------------------------------------------------
