@@ -12,9 +12,8 @@ from ..accounts.models import Role
 from ..audit import record_event
 from ..extensions import db
 from ..quizzes import queries as quiz_queries
-from ..quizzes.models import Question
 from ..security import get_or_404, roles_required
-from . import instruments, services
+from . import instruments, queries, services
 from .models import Instrument
 
 bp = Blueprint("instruments", __name__, url_prefix="/bank/instruments")
@@ -54,7 +53,7 @@ def edit(instrument_id=None):
     category_id = request.values.get("category", 0, type=int)
     current = {item.question_id: ("both" if item.form is None else item.form)
                for item in (instrument.items if instrument else [])}
-    shown = _questions_to_show(current, category_id)
+    shown = queries.builder_questions(list(current), category_id)
     chosen = {q.id: request.form.get(f"item-{q.id}", "") for q in shown} if request.method == "POST" else current
     items_error, confidence_errors = None, []
     if request.method == "POST":
@@ -76,17 +75,3 @@ def edit(instrument_id=None):
                            chosen=chosen, items_error=items_error, categories=quiz_queries.categories_in_order(),
                            category_id=category_id, choices=instruments.ITEM_CHOICES), \
         400 if request.method == "POST" else 200
-
-
-def _questions_to_show(current: dict[int, str], category_id: int) -> list[Question]:
-    """The instrument's questions, then the chosen category's (not retired) questions."""
-    ids = list(current)
-    query = select(Question).where(Question.id.in_(ids)) if ids else None
-    questions = {q.id: q for q in db.session.scalars(query)} if query is not None else {}
-    ordered = [questions[i] for i in ids if i in questions]
-    if category_id:
-        ordered += [q for q in db.session.scalars(
-            select(Question).where(Question.category_id == category_id, Question.is_retired.is_(False))
-            .order_by(Question.id)) if q.id not in questions]
-    return ordered
-

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from ..courses.models import Course
 from ..extensions import db
-from ..quizzes.models import Attempt, QuestionVersion, Response
+from ..quizzes.models import Attempt, Question, QuestionVersion, Response
 from .models import AssessmentAttempt, AssessmentPoint, Participant
 from .pairing import ParticipantResult, PhaseAttempt, PairingSummary, pair_attempts, summarise
 
@@ -62,6 +62,19 @@ def instrument_outcomes(instrument) -> list[Outcome]:
             return [Outcome(o.code, o.text) for o in course.outcomes]
     codes = sorted({item.question.current.outcome for item in instrument.items if item.question.current.outcome})
     return [Outcome(code, code) for code in codes]
+
+
+def builder_questions(question_ids: list[int], category_id: int = 0) -> list[Question]:
+    """For the instrument builder: these questions in this order, then the category's other live ones."""
+    found = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(question_ids)))} \
+        if question_ids else {}
+    ordered = [found[i] for i in question_ids if i in found]
+    if category_id:
+        ordered += db.session.scalars(
+            select(Question).where(Question.category_id == category_id, Question.is_retired.is_(False),
+                                   Question.id.not_in(list(found) or [0]))
+            .order_by(Question.id)).all()
+    return ordered
 
 
 def pseudonym(participant_id: int) -> str:
