@@ -141,6 +141,8 @@ def assert_accessible(page) -> None:
     """Run axe-core with the WCAG 2.0/2.1/2.2 A and AA rules; fail on any violation."""
     from axe_playwright_python.sync_playwright import Axe
 
+    # A click starts a navigation without waiting for it; axe must see the page with its stylesheet.
+    page.wait_for_load_state("load")
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS},
                                        "resultTypes": ["violations"]})
     assert results.violations_count == 0, f"axe found problems on {page.url}:\n{results.generate_report()}"
