@@ -70,6 +70,8 @@ def register_blueprints(app: Flask) -> None:
     from .courses.views import bp as courses_bp
     from .quizzes.bank_views import bp as bank_bp
     from .quizzes.views import bp as quizzes_bp
+    from .reports import api as _reports_api  # noqa: F401  (adds /api/v1/reports/* to the API blueprint)
+    from .reports.views import bp as reports_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
@@ -81,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(instruments_bp)
     app.register_blueprint(bookings_bp)
     app.register_blueprint(manage_sessions_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(api_bp)
 
 

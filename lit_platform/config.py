@@ -34,6 +34,8 @@ def from_environment() -> dict:
         "LIT_RESET_RATE_LIMIT": os.environ.get("LIT_RESET_RATE_LIMIT", "5 per minute;20 per hour"),
         # Generous: a whole class often joins at once from one address (the building's Wi-Fi).
         "LIT_JOIN_RATE_LIMIT": os.environ.get("LIT_JOIN_RATE_LIMIT", "120 per minute;1000 per hour"),
+        # Report cells about fewer people than this are not shown, so no one can be singled out.
+        "LIT_REPORT_MIN_GROUP": int(os.environ.get("LIT_REPORT_MIN_GROUP", "5")),
         "LIT_IDLE_MINUTES": int(os.environ.get("LIT_IDLE_MINUTES", "120")),
         "LIT_RESET_TOKEN_MINUTES": int(os.environ.get("LIT_RESET_TOKEN_MINUTES", "60")),
         "LIT_SMTP_HOST": os.environ.get("LIT_SMTP_HOST", "localhost"),

@@ -170,6 +170,9 @@ class SurveyResponse(db.Model):
     would_recommend: Mapped[bool] = mapped_column(Boolean)
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: a librarian hid the comment from reports (abusive or identifying); the ratings still count
+    comment_hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    comment_hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class CalendarFeed(db.Model):

@@ -1,0 +1,36 @@
+"""The reports as JSON under /api/v1/reports/<kind>, with the same filters as the pages, for BI tools."""
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from ..bookings.api import api_user, bp, error, token_required
+from . import filters as report_filters, service
+from .document import ReportDocument
+
+
+def document_json(document: ReportDocument) -> dict:
+    return {
+        "report": document.key,
+        "title": document.title,
+        "generated_at": document.generated_at.isoformat(),
+        "filters": dict(document.filters),
+        "min_group": document.min_group,
+        "sections": {section.key: {"title": section.title, "summary": section.summary, "data": section.data}
+                     for section in document.sections},
+        "methods": dict(document.methods),
+    }
+
+
+@bp.route("/reports/<kind>")
+@token_required
+def report(kind):
+    user = api_user()
+    if kind not in service.KINDS:
+        return error(404, "not_found", f"No report called {kind!r}; try one of: {', '.join(service.KINDS)}.")
+    if not service.may_see_reports(user):
+        return error(403, "forbidden", "Reports are for librarians and managers.")
+    filters, errors = report_filters.parse(request.args)
+    if errors:
+        return error(400, "bad_filter", "; ".join(f"{name}: {message}" for name, message in errors.items()))
+    document = service.build_report(kind, service.scoped_filters(filters, user), user)
+    return jsonify(document_json(document))

@@ -1,0 +1,422 @@
+"""The learning report (Kirkpatrick level 2): did scores rise between the pre-test and the post-test?"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+from flask import url_for
+from scipy import stats as distributions
+
+from . import charts, queries
+from .document import Chart, ReportDocument, Section, Table
+from .filters import ReportFilters
+from .stats import (PairedSummary, item_analysis_from_sums, interpret_d, interpret_gain, mcnemar,
+                    paired_summary, paired_summary_from_sums)
+from .suppress import Suppressor, describe_filters, fmt_p, generated_now
+
+#: item-analysis flags, with what to do about each
+DISCRIMINATION_LOW = 20.0
+EASY_BEFORE = 0.85
+
+METHODS = [
+    ("Pairing", "Each learner's first finished pre-test and first finished post-test count; later attempts "
+                "are kept but not used. A walk-in code used for two pre-tests or two post-tests is a conflict "
+                "and is left out of the pairs. Learners with only one of the two tests are counted as unpaired."),
+    ("Scores", "Percentages of the marks available on the test a learner took (parallel forms A and B are "
+               "scored separately and compared as percentages)."),
+    ("Paired t-test", "Two-sided test of the mean change (after − before) with n − 1 degrees of freedom; the "
+                      "95% confidence interval of the mean change uses the t distribution."),
+    ("Cohen's d_z (paired)", "Mean change divided by the standard deviation of the changes."),
+    ("Cohen's d_av", "Mean change divided by the root mean square of the before and after standard deviations."),
+    ("Cohen's d_rm (repeated measures)", "d_z × √(2(1 − r)), where r is the before/after correlation."),
+    ("Normalised gain (Hake's g)", "(mean after − mean before) ÷ (100 − mean before): the share of the possible "
+                                   "improvement that was achieved. Below 0.3 low, 0.3–0.7 medium, 0.7 and above "
+                                   "high (Hake 1998)."),
+    ("Average individual gain (g_ave)", "The mean of each learner's own normalised gain, leaving out learners "
+                                        "who scored 100% before."),
+    ("Wilcoxon signed-rank test", "Does not assume normally distributed changes. Exact p-value for up to 50 "
+                                  "learners with no ties or zero changes, otherwise the normal approximation "
+                                  "with tie and continuity corrections."),
+    ("Effect size labels", "Cohen (1988): below 0.2 negligible, 0.2 small, 0.5 medium, 0.8 large."),
+    ("McNemar's test", "Per item, among learners who answered it both times: b learners went from wrong to "
+                       "right and c from right to wrong. Exact binomial p-value when b + c < 25, otherwise "
+                       "chi-square with continuity correction."),
+    ("Item analysis", "As in Moodle's quiz statistics, on each post-test form: facility (mean mark as a share "
+                      "of the maximum), discrimination index (correlation of the item with the rest of the "
+                      "test, × 100), discriminative efficiency, effective weight, and for the test Cronbach's "
+                      "alpha (coefficient of internal consistency), error ratio and standard error."),
+    ("Small groups", "Figures about fewer people than the installation's minimum group size are not shown."),
+]
+
+
+def build(filters: ReportFilters, zone: str, min_group: int, filter_labels: dict) -> ReportDocument:
+    hide = Suppressor(min_group)
+    data = queries.learning_pairs(filters, zone)
+    infos = queries.instruments()
+    outcome_info = queries.outcomes_by_instrument(infos)
+    codes = queries.instrument_outcome_codes()
+    groupings = _groupings(infos, codes, outcome_info)
+    changes, group_sums = queries.item_changes_and_outcome_sums(filters, zone, groupings)
+
+    sections = [
+        _headline(data, infos, hide),
+        _outcomes(group_sums, hide),
+        _confidence(queries.confidence_changes(filters, zone), infos, hide),
+        _retention(data, hide),
+        _item_change(changes, infos, hide),
+        _item_analysis(queries.post_test_item_sums(filters, zone), infos, hide,
+                       {c.question_id: c.before_facility for c in changes}),
+    ]
+    return ReportDocument(key="learning", title="Learning: before and after teaching", generated_at=generated_now(),
+                          filters=describe_filters(filters, filter_labels), sections=sections, methods=METHODS,
+                          min_group=min_group)
+
+
+# Sections -------------------------------------------------------------------------------------
+
+def _headline(data: queries.LearningData, infos, hide: Suppressor) -> Section:
+    counts = data.counts
+    count_table = Table("Who took the tests", ["Group", "Learners"], [
+        ["Took the pre-test", hide.count(counts.took_pre)],
+        ["Took the post-test", hide.count(counts.took_post)],
+        ["Paired (both tests)", hide.count(counts.paired)],
+        ["Pre-test only", hide.count(counts.pre_only)],
+        ["Post-test only", hide.count(counts.post_only)],
+        ["Walk-in codes used twice (conflicts, not paired)", hide.count(counts.conflicts)],
+    ], note="Unpaired learners are listed so that a low follow-up rate is never hidden.")
+    section = Section("summary", "Overall change", tables=[count_table],
+                      data={"counts": {k: hide.count_value(v) for k, v in vars(counts).items()}})
+    if not hide.enough(counts.paired):
+        section.summary.append(hide.too_few_sentence(counts.paired, "learners took both tests"))
+        section.data["paired"] = None
+        return section
+    pre = [p for _, p, _ in data.pairs]
+    post = [q for _, _, q in data.pairs]
+    summary = paired_summary(pre, post, max_score=100)
+    section.summary.append(_sentence(summary))
+    section.tables.insert(0, _summary_table("Paired summary, all tests", summary))
+    section.data["paired"] = _summary_json(summary)
+    section.charts.append(_paired_chart(summary, data.pairs))
+
+    by_instrument = defaultdict(list)
+    for instrument_id, p, q in data.pairs:
+        by_instrument[instrument_id].append((p, q))
+    if len(by_instrument) > 1:
+        rows = []
+        for instrument_id, pairs in sorted(by_instrument.items(), key=lambda kv: infos[kv[0]].title):
+            if not hide.enough(len(pairs)):
+                rows.append([infos[instrument_id].title, hide.count(len(pairs))] + [None] * 5)
+                continue
+            s = paired_summary([p for p, _ in pairs], [q for _, q in pairs], max_score=100)
+            rows.append([infos[instrument_id].title, s.n, s.mean_pre, s.mean_post, s.mean_diff, s.hake_g, s.d_z])
+        section.tables.append(Table("By test", ["Test", "Paired learners", "Before (%)", "After (%)",
+                                                "Change (points)", "Normalised gain", "Cohen's d_z"], rows,
+                                    decimals=1, column_decimals={5: 2, 6: 2}))
+    return section
+
+
+def _outcomes(group_sums, hide: Suppressor) -> Section:
+    section = Section("outcomes", "By learning outcome and framework")
+    titles = {"outcome": "By learning outcome", "acrl": "By ACRL Framework frame",
+              "sconul": "By SCONUL Seven Pillars pillar"}
+    chart_labels, chart_pre, chart_post = [], [], []
+    for dimension, title in titles.items():
+        rows, json_rows = [], []
+        for label, sums in sorted(group_sums.get(dimension, {}).items()):
+            if not hide.enough(sums.n):
+                rows.append([label, hide.count(sums.n)] + [None] * 6)
+                json_rows.append({"group": label, "n": None, "suppressed": True})
+                continue
+            s = paired_summary_from_sums(sums, max_score=100)
+            rows.append([label, s.n, s.mean_pre, s.mean_post, s.mean_diff, s.hake_g, s.d_z, fmt_p(s.p)])
+            json_rows.append({"group": label, **_summary_json(s)})
+            if dimension == "outcome":
+                chart_labels.append(label)
+                chart_pre.append(s.mean_pre)
+                chart_post.append(s.mean_post)
+        if rows:
+            section.tables.append(Table(title, ["Group", "Paired learners", "Before (%)", "After (%)",
+                                                "Change (points)", "Normalised gain", "Cohen's d_z",
+                                                "p (paired t)"], rows, decimals=1,
+                                        column_decimals={5: 2, 6: 2}))
+        section.data[dimension] = json_rows
+    if chart_labels:
+        best = max(range(len(chart_labels)), key=lambda k: chart_post[k] - chart_pre[k])
+        worst = min(range(len(chart_labels)), key=lambda k: chart_post[k] - chart_pre[k])
+        text = (f"The largest rise was in {chart_labels[best]} ({chart_pre[best]:.0f}% to {chart_post[best]:.0f}%); "
+                f"the smallest in {chart_labels[worst]} ({chart_pre[worst]:.0f}% to {chart_post[worst]:.0f}%).")
+        section.summary.append(text)
+        section.charts.append(Chart(
+            "Scores before and after, by learning outcome", text,
+            charts.gain_per_outcome(chart_labels, chart_pre, chart_post,
+                                    "Scores before and after, by learning outcome"),
+            Table("Scores by learning outcome", ["Outcome", "Before (%)", "After (%)"],
+                  [[label, a, b] for label, a, b in zip(chart_labels, chart_pre, chart_post)], decimals=1)))
+    elif not section.tables:
+        section.summary.append("No outcome-level results for these filters.")
+    return section
+
+
+def _confidence(changes, infos, hide: Suppressor) -> Section:
+    section = Section("confidence", "Confidence (self-rating, 1 to 5)")
+    rows = []
+    for change in changes:
+        label = f"{change.statement} ({infos[change.instrument_id].title})" if len(infos) > 1 else change.statement
+        if change.n == 0:
+            continue
+        if not hide.enough(change.n):
+            rows.append([label, change.outcome, hide.count(change.n), None, None, None])
+            continue
+        rows.append([label, change.outcome, change.n, change.before, change.after, change.after - change.before])
+    section.data["statements"] = [
+        {"instrument_id": c.instrument_id, "key": c.key, "n": c.n if hide.enough(c.n) else None,
+         "before": c.before if hide.enough(c.n) else None, "after": c.after if hide.enough(c.n) else None}
+        for c in changes if c.n]
+    if rows:
+        section.tables.append(Table("Mean confidence before and after", ["Statement", "Outcome", "Learners",
+                                                                           "Before", "After", "Change"],
+                                    rows, decimals=2))
+        shown = [r for r in rows if r[3] is not None]
+        if shown:
+            mean_change = sum(r[5] for r in shown) / len(shown)
+            section.summary.append(f"Self-rated confidence changed by {mean_change:+.2f} points on average "
+                                   f"across {len(shown)} statements (1 = not at all confident, 5 = very).")
+    else:
+        section.summary.append("No confidence ratings were given before and after for these filters.")
+    return section
+
+
+def _retention(data: queries.LearningData, hide: Suppressor) -> Section:
+    section = Section("retention", "Retention: the follow-up test some weeks later")
+    n = len(data.retention)
+    if n == 0:
+        section.summary.append("No learner has taken a follow-up test for these filters.")
+        return section
+    if not hide.enough(n):
+        section.summary.append(hide.too_few_sentence(n, "learners took the post-test and the follow-up test"))
+        return section
+    s = paired_summary([p for p, _ in data.retention], [d for _, d in data.retention], max_score=100)
+    kept = "held" if s.ci_low is not None and s.ci_low <= 0 <= (s.ci_high or 0) else (
+        "fell" if s.mean_diff < 0 else "rose")
+    section.summary.append(f"Between the post-test and the follow-up test, scores {kept}: "
+                           f"{s.mean_pre:.1f}% to {s.mean_post:.1f}% (n = {s.n}; change {s.mean_diff:+.1f} points, "
+                           f"95% CI {_ci(s)}).")
+    section.tables.append(_summary_table("Post-test against follow-up test", s, before="Post-test",
+                                         after="Follow-up"))
+    section.data["paired"] = _summary_json(s)
+    return section
+
+
+def _item_change(changes, infos, hide: Suppressor) -> Section:
+    section = Section("items", "Each item before and after")
+    titles = queries.question_titles([c.question_id for c in changes])
+    rows, json_rows, chart_rows = [], [], []
+    for change in changes:
+        key, title = titles.get(change.question_id, ("", ""))
+        label = (_bank_link(change.question_id), f"{key}: {title}")
+        if not hide.enough(max(change.before_n, change.after_n)):
+            rows.append([label, change.outcome, hide.count(max(change.before_n, change.after_n))] + [None] * 5)
+            continue
+        test = mcnemar(change.improved, change.worsened) if change.both_n else None
+        rows.append([label, change.outcome, max(change.before_n, change.after_n), change.before_facility,
+                     change.after_facility, change.improved, change.worsened,
+                     fmt_p(test.p) if test is not None else None])
+        json_rows.append({"question_id": change.question_id, "key": key, "outcome": change.outcome,
+                          "facility_before": change.before_facility, "facility_after": change.after_facility,
+                          "wrong_to_right": change.improved, "right_to_wrong": change.worsened,
+                          "mcnemar_p": test.p if test is not None else None})
+        if change.before_facility is not None and change.after_facility is not None:
+            chart_rows.append((key, change.before_facility, change.after_facility))
+    section.data["items"] = json_rows
+    if not rows:
+        section.summary.append("No item-level results for these filters.")
+        return section
+    section.tables.append(Table("Facility (share answering fully right) before and after, paired learners",
+                                ["Item", "Outcome", "Learners", "Facility before", "Facility after",
+                                 "Wrong → right (b)", "Right → wrong (c)", "p (McNemar)"], rows,
+                                decimals=2, link_column=0))
+    if chart_rows:
+        improved = sum(1 for _, a, b in chart_rows if b > a)
+        text = f"{improved} of {len(chart_rows)} items were answered right by more learners after teaching."
+        section.summary.append(text)
+        section.charts.append(Chart("Facility of each item before and after", text,
+                                    charts.facility_before_after([r[0] for r in chart_rows],
+                                                                 [r[1] for r in chart_rows],
+                                                                 [r[2] for r in chart_rows],
+                                                                 "Facility of each item before and after"),
+                                    Table("Facility by item", ["Item", "Before", "After"],
+                                          [list(r) for r in chart_rows], decimals=2)))
+    return section
+
+
+def _item_analysis(quizzes, infos, hide: Suppressor, facility_before: dict[int, float | None]) -> Section:
+    section = Section("item_analysis", "Item analysis of the post-test")
+    forms = {quiz_id: (info.title, form) for info in infos.values() for quiz_id, form in info.quiz_forms.items()}
+    titles = queries.question_titles([q for quiz in quizzes for q in quiz.question_ids])
+    flagged = 0
+    for quiz in quizzes:
+        title, form = forms.get(quiz.quiz_id, (f"Quiz {quiz.quiz_id}", ""))
+        name = f"{title}, form {form}" if form else title
+        if not hide.enough(quiz.total.n):
+            section.summary.append(hide.too_few_sentence(quiz.total.n, f"post-tests on {name}"))
+            continue
+        analysis = item_analysis_from_sums(quiz.items, quiz.total)
+        rows, json_items = [], []
+        for question_id, item in zip(quiz.question_ids, analysis.items):
+            key, text = titles.get(question_id, ("", ""))
+            flags = _flags(item, facility_before.get(question_id))
+            flagged += bool(flags)
+            rows.append([(_bank_link(question_id), f"{key}: {text}"), item.facility, item.sd,
+                         item.discrimination_index, item.discriminative_efficiency, item.effective_weight,
+                         "; ".join(flags) or "–"])
+            json_items.append({"question_id": question_id, "key": key, "facility": item.facility, "sd": item.sd,
+                               "discrimination_index": item.discrimination_index,
+                               "discriminative_efficiency": item.discriminative_efficiency,
+                               "effective_weight": item.effective_weight, "flags": flags})
+        t = analysis.test
+        section.tables.append(Table(f"Items of {name} ({t.n} attempts)",
+                                    ["Item", "Facility", "SD", "Discrimination index", "Discriminative efficiency",
+                                     "Effective weight (%)", "To review"], rows, decimals=2, link_column=0,
+                                    column_decimals={3: 1, 4: 1, 5: 1}))
+        section.tables.append(Table(f"Test statistics of {name}", ["Statistic", "Value"], [
+            ["Attempts", t.n], ["Mean mark", t.mean], ["Median mark", t.median], ["Standard deviation", t.sd],
+            ["Skewness", t.skewness], ["Kurtosis", t.kurtosis],
+            ["Coefficient of internal consistency (Cronbach's alpha × 100)", t.cic],
+            ["Error ratio (%)", t.error_ratio], ["Standard error", t.standard_error]], decimals=2))
+        section.data[name] = {"items": json_items, "test": {k: getattr(t, k) for k in (
+            "n", "mean", "median", "sd", "skewness", "kurtosis", "cic", "error_ratio", "standard_error")}}
+    if flagged:
+        section.summary.insert(0, f"{flagged} item(s) are flagged for review: they tell strong and weak learners "
+                                  "apart poorly, or most learners knew them before teaching.")
+    elif quizzes:
+        section.summary.insert(0, "No item is flagged for review.")
+    else:
+        section.summary.append("No post-tests for these filters.")
+    return section
+
+
+def _flags(item, facility_before: float | None) -> list[str]:
+    flags = []
+    if facility_before is not None and facility_before >= EASY_BEFORE:
+        flags.append(f"easy before teaching ({facility_before:.0%} right)")
+    if item.discrimination_index is not None:
+        if item.discrimination_index < 0:
+            flags.append("negative discrimination: stronger learners did worse on it")
+        elif item.discrimination_index < DISCRIMINATION_LOW:
+            flags.append("low discrimination")
+    return flags
+
+
+# Pieces ---------------------------------------------------------------------------------------
+
+def _groupings(infos, codes, outcome_info) -> dict[str, dict]:
+    """(instrument, outcome code) -> group labels, for outcomes and for the two frameworks."""
+    outcome, acrl, sconul = {}, {}, {}
+    several = len(infos) > 1
+    for instrument_id, instrument_codes in codes.items():
+        for code in instrument_codes:
+            info = outcome_info.get((instrument_id, code))
+            label = code or "No outcome"
+            if several and info is None:
+                label = f"{label} ({infos[instrument_id].title})" if instrument_id in infos else label
+            outcome[(instrument_id, code)] = [label]
+            if info is not None:
+                if info.acrl:
+                    acrl[(instrument_id, code)] = [_title_case(f) for f in info.acrl]
+                if info.sconul:
+                    sconul[(instrument_id, code)] = [_title_case(p) for p in info.sconul]
+    return {"outcome": outcome, "acrl": acrl, "sconul": sconul}
+
+
+def _title_case(slug: str) -> str:
+    return slug.replace("-", " ").capitalize()
+
+
+def _bank_link(question_id: int) -> str:
+    return url_for("bank.question", question_id=question_id)
+
+
+def _summary_table(title: str, s: PairedSummary, before="Before", after="After") -> Table:
+    rows = [
+        ["Paired learners", s.n, "", "Pairs with both tests"],
+        [f"Mean {before.lower()} (%)", s.mean_pre, "", ""],
+        [f"Mean {after.lower()} (%)", s.mean_post, "", ""],
+        ["Mean change (points)", s.mean_diff, _ci(s), "Paired t-test, 95% confidence interval"],
+        ["t (degrees of freedom)", s.t, f"df = {s.df}" if s.df is not None else "", "Paired t-test"],
+        ["p", fmt_p(s.p), "", "Paired t-test, two-sided"],
+        ["Cohen's d_z", s.d_z, interpret_d(s.d_z) or "", "Paired: change ÷ SD of changes"],
+        ["Cohen's d_av", s.d_av, interpret_d(s.d_av) or "", "Change ÷ mean SD"],
+        ["Cohen's d_rm", s.d_rm, interpret_d(s.d_rm) or "", "Repeated measures"],
+        ["Correlation r", s.r, "", "Pearson, before with after"],
+        ["Normalised gain (Hake's g)", s.hake_g, interpret_gain(s.hake_g) or "", "From the class means"],
+        ["Average individual gain (g_ave)", s.g_ave,
+         f"{s.g_ave_excluded} at 100% before left out" if s.g_ave_excluded else "", "Mean of each learner's gain"],
+        ["Wilcoxon W", s.wilcoxon_w, f"p {fmt_p(s.wilcoxon_p)}" if s.wilcoxon_p is not None else "",
+         f"Signed-rank, {s.wilcoxon_method}" if s.wilcoxon_method else "Signed-rank"],
+    ]
+    for row in rows:
+        field_reason = _reason_for(s, row[0])
+        if row[1] is None and field_reason:
+            row[2] = field_reason
+    return Table(title, ["Figure", "Value", "Detail", "Method"], rows, decimals=2)
+
+
+_FIELD_OF_ROW = {"Mean change (points)": "mean_diff", "t (degrees of freedom)": "t", "p": "p",
+                 "Cohen's d_z": "d_z", "Cohen's d_av": "d_av", "Cohen's d_rm": "d_rm", "Correlation r": "r",
+                 "Normalised gain (Hake's g)": "hake_g", "Average individual gain (g_ave)": "g_ave",
+                 "Wilcoxon W": "wilcoxon_w"}
+
+
+def _reason_for(s: PairedSummary, row_label: str) -> str:
+    name = _FIELD_OF_ROW.get(row_label)
+    return s.reasons.get(name, "") if name else ""
+
+
+def _ci(s: PairedSummary) -> str:
+    if s.ci_low is None or s.ci_high is None:
+        return "–"
+    return f"{s.ci_low:+.1f} to {s.ci_high:+.1f}"
+
+
+def _sentence(s: PairedSummary) -> str:
+    parts = [f"Scores rose from {s.mean_pre:.0f}% to {s.mean_post:.0f}%" if s.mean_diff >= 0
+             else f"Scores fell from {s.mean_pre:.0f}% to {s.mean_post:.0f}%",
+             f"for {s.n} learners who took both tests"]
+    extras = []
+    if s.hake_g is not None:
+        extras.append(f"normalised gain {s.hake_g:.2f} ({interpret_gain(s.hake_g)})")
+    if s.d_z is not None:
+        extras.append(f"Cohen's d_z {s.d_z:.2f} ({interpret_d(s.d_z)})")
+    if s.p is not None:
+        extras.append(f"paired t-test p {fmt_p(s.p)}")
+    return " ".join(parts) + (": " + ", ".join(extras) if extras else "") + "."
+
+
+def _mean_ci(mean: float, sd: float | None, n: int) -> tuple[float, float]:
+    if sd is None or n < 2:
+        return (mean, mean)
+    half = distributions.t.ppf(0.975, n - 1) * sd / math.sqrt(n)
+    return (mean - half, mean + half)
+
+
+def _paired_chart(s: PairedSummary, pairs) -> Chart:
+    step = max(1, len(pairs) // 200)
+    sample = [(p, q) for _, p, q in pairs[::step]]
+    title = "Mean score before and after, with 95% confidence intervals"
+    text = _sentence(s)
+    svg = charts.paired_plot(s.mean_pre, s.mean_post, _mean_ci(s.mean_pre, s.sd_pre, s.n),
+                             _mean_ci(s.mean_post, s.sd_post, s.n), title, max_score=100, pairs=sample)
+    lo_pre, hi_pre = _mean_ci(s.mean_pre, s.sd_pre, s.n)
+    lo_post, hi_post = _mean_ci(s.mean_post, s.sd_post, s.n)
+    return Chart(title, text, svg, Table("Means before and after", ["Test", "Mean (%)", "95% CI low", "95% CI high"],
+                                         [["Before", s.mean_pre, lo_pre, hi_pre],
+                                          ["After", s.mean_post, lo_post, hi_post]], decimals=1))
+
+
+def _summary_json(s: PairedSummary) -> dict:
+    names = ("n", "mean_pre", "mean_post", "sd_pre", "sd_post", "mean_diff", "sd_diff", "t", "df", "p", "ci_low",
+             "ci_high", "r", "d_z", "d_av", "d_rm", "hake_g", "g_ave", "g_ave_excluded", "wilcoxon_w",
+             "wilcoxon_p", "wilcoxon_method")
+    result = {name: getattr(s, name, None) for name in names}
+    result["undefined"] = dict(s.reasons)
+    return result
