@@ -48,6 +48,50 @@ def demo_command(host, port, no_serve):
     run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
 
 
+@main.command("demo-data")
+@click.option("--learners", type=click.IntRange(1, 1_000_000), default=1_000, show_default=True,
+              help="How many synthetic learners to create.")
+@click.option("--seed", type=int, default=1, show_default=True, help="The same seed gives the same data.")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The day the data runs up to (YYYY-MM-DD); default: today (UTC).")
+@with_appcontext
+def demo_data_command(learners, seed, today):
+    """Fill the database with a synthetic teaching service (learners, courses, tests, sessions) for reports."""
+    from flask_migrate import upgrade
+    from sqlalchemy import func, select
+
+    from .core.types import utcnow
+    from .courses.models import Course
+    from .demo import import_shipped_courses
+    from .reports import demo_data
+
+    if current_app.config["LIT_ENV"] == "production":
+        raise click.ClickException("lit demo-data creates accounts with a published password; "
+                                   "it does not run in production.")
+    started = time.perf_counter()
+    upgrade()
+    if demo_data.synthetic_data_present():
+        raise click.ClickException(f"This database already holds synthetic data (accounts @{demo_data.SYNTHETIC_DOMAIN});"
+                                   " nothing was added. Use an empty database.")
+    if not db.session.scalar(select(func.count()).select_from(Course)):
+        import_shipped_courses(lambda line: click.echo(line, err=True))
+    day = today.date() if today else utcnow().date()
+
+    def progress(label, length):
+        return click.progressbar(length=length, label=f"{label:<32}", file=sys.stderr, show_pos=True)
+
+    try:
+        summary = demo_data.generate(learners, seed, day, progress)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    elapsed = time.perf_counter() - started
+    click.echo(f"Synthetic data up to {day:%Y-%m-%d} (seed {seed}), written in {elapsed:.1f} s:")
+    for label, count in summary.lines():
+        click.echo(f"  {label:<26}{count:>12,}")
+    click.echo(f"Staff sign in as {demo_data.MANAGER_EMAIL} or librarian1@{demo_data.SYNTHETIC_DOMAIN}, "
+               f"learners as learner1@{demo_data.SYNTHETIC_DOMAIN} ...; password: {demo_data.PASSWORD}")
+
+
 # users ---------------------------------------------------------------------------------------
 
 @main.group("users")

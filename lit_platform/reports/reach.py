@@ -52,11 +52,16 @@ def _totals(group: list[queries.SessionFigures]) -> dict:
             "demand_not_met": sum(s.waitlisted for s in group)}
 
 
+def _shown(value: int, hide: Suppressor) -> bool:
+    return value == 0 or hide.enough(value)
+
+
 def _row(label: str, totals: dict, hide: Suppressor) -> list:
+    """A table row; a rate is hidden with the small count it would give away."""
     return [label, totals["sessions"], totals["places"], hide.count(totals["booked"]), hide.count(totals["attended"]),
             hide.count(totals["no_shows"]),
-            totals["no_show_rate"] if hide.enough(totals["booked"]) else None,
-            totals["capacity_use"] if hide.enough(totals["booked"]) else None,
+            totals["no_show_rate"] if _shown(totals["booked"], hide) and _shown(totals["no_shows"], hide) else None,
+            totals["capacity_use"] if _shown(totals["booked"], hide) else None,
             hide.count(totals["demand_not_met"])]
 
 
@@ -65,13 +70,17 @@ def _delivery(sessions, hide: Suppressor, zone: str, facilitator_names: dict[int
     overall = _totals(sessions)
     section.data["totals"] = {k: (hide.count_value(v) if isinstance(v, int) and k not in ("sessions", "places")
                                   else v) for k, v in overall.items()}
+    if not _shown(overall["no_shows"], hide):
+        section.data["totals"]["no_show_rate"] = None
     if not sessions:
         section.summary.append("No sessions were delivered for these filters.")
         return section
     section.summary.append(
-        f"{overall['sessions']} sessions delivered with {overall['places']} places; "
+        f"{overall['sessions']} session{'' if overall['sessions'] == 1 else 's'} delivered with "
+        f"{overall['places']} places; "
         + (f"{overall['booked']} booked and {overall['attended']} attended"
-           + (f" (no-show rate {overall['no_show_rate']:.0%})" if overall["no_show_rate"] is not None else "")
+           + (f" (no-show rate {overall['no_show_rate']:.0%})"
+              if overall["no_show_rate"] is not None and _shown(overall["no_shows"], hide) else "")
            if hide.enough(overall["booked"]) else "too few bookings to show")
         + ".")
     if overall["demand_not_met"] and hide.enough(overall["demand_not_met"]):
@@ -122,15 +131,17 @@ def _by_unit(rows, hide: Suppressor) -> Section:
             table_rows.append([name, hide.count(booked), None, None, None])
             continue
         marked = came + absent
-        table_rows.append([name, booked, came, absent, absent / marked if marked else None])
+        table_rows.append([name, booked, hide.count(came), hide.count(absent),
+                           absent / marked if marked and _shown(absent, hide) and _shown(came, hide) else None])
     if table_rows:
         section.tables.append(Table("Booked learners by their organisation unit",
                                     ["Unit", "Booked", "Attended", "No-shows", "No-show rate"], table_rows,
                                     decimals=2))
     else:
         section.summary.append("No bookings for these filters.")
-    section.data["units"] = [{"unit": r[0], "booked": r[1] if isinstance(r[1], int) else None,
-                              "attended": r[2], "no_shows": r[3]} for r in table_rows]
+    section.data["units"] = [{"unit": r[0]} | {key: value if isinstance(value, int) else None
+                                               for key, value in zip(("booked", "attended", "no_shows"), r[1:4])}
+                             for r in table_rows]
     return section
 
 
