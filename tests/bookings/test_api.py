@@ -27,7 +27,8 @@ def auth(token):
 def test_openapi_document_is_served_and_lists_the_endpoints(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
-    assert set(spec["paths"]) == {"/sessions", "/sessions/{id}", "/sessions/{id}/bookings", "/me/bookings"}
+    assert set(spec["paths"]) == {"/sessions", "/sessions/{id}", "/sessions/{id}/bookings", "/me/bookings",
+                                  "/reports/{kind}"}
     assert set(spec["paths"]["/sessions/{id}/bookings"]) >= {"post", "delete"}
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
 
