@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, select, text
+from sqlalchemy import func, inspect, select, text
 
 from ..accounts.models import OrgUnit, User, UserRole
 from ..accounts.passwords import hash_password
@@ -132,7 +132,6 @@ class Summary:
     assessment_attempts: int = 0
     item_responses: int = 0
     survey_responses: int = 0
-    seconds: float = 0.0
 
     def lines(self) -> list[tuple[str, int]]:
         return [("learners", self.learners), ("librarians and manager", self.staff), ("organisation units", self.org_units),
@@ -154,7 +153,9 @@ def _no_progress(label: str, length: int):
 
 
 def synthetic_data_present() -> bool:
-    """Whether an earlier run's accounts are in the database."""
+    """Whether an earlier run's accounts are in the database (False before the schema exists)."""
+    if not inspect(db.session.connection()).has_table(User.__tablename__):
+        return False
     return db.session.scalar(select(User.id).where(User.email.like(f"%@{SYNTHETIC_DOMAIN}")).limit(1)) is not None
 
 

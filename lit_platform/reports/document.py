@@ -1,8 +1,10 @@
 """A report as plain data: the page, the CSV/XLSX/PDF exports and the JSON API all render this one shape."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 
 @dataclass
@@ -27,8 +29,14 @@ class Chart:
     title: str
     #: the chart's message in words, for everyone who cannot see it
     summary: str
-    svg: str
+    #: the SVG, or a function that draws it: drawing waits until a page or an export shows the
+    #: chart, so the JSON API never pays for it
+    svg_source: str | Callable[[], str]
     table: Table
+
+    @cached_property
+    def svg(self) -> str:
+        return self.svg_source() if callable(self.svg_source) else self.svg_source
 
 
 @dataclass

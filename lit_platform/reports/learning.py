@@ -148,8 +148,8 @@ def _outcomes(group_sums, hide: Suppressor) -> Section:
         section.summary.append(text)
         section.charts.append(Chart(
             "Scores before and after, by learning outcome", text,
-            charts.gain_per_outcome(chart_labels, chart_pre, chart_post,
-                                    "Scores before and after, by learning outcome"),
+            lambda: charts.gain_per_outcome(chart_labels, chart_pre, chart_post,
+                                            "Scores before and after, by learning outcome"),
             Table("Scores by learning outcome", ["Outcome", "Before (%)", "After (%)"],
                   [[label, a, b] for label, a, b in zip(chart_labels, chart_pre, chart_post)], decimals=1)))
     elif not section.tables:
@@ -240,10 +240,9 @@ def _item_change(changes, infos, hide: Suppressor) -> Section:
         text = f"{improved} of {len(chart_rows)} items were answered right by more learners after teaching."
         section.summary.append(text)
         section.charts.append(Chart("Facility of each item before and after", text,
-                                    charts.facility_before_after([r[0] for r in chart_rows],
-                                                                 [r[1] for r in chart_rows],
-                                                                 [r[2] for r in chart_rows],
-                                                                 "Facility of each item before and after"),
+                                    lambda: charts.facility_before_after(
+                                        [r[0] for r in chart_rows], [r[1] for r in chart_rows],
+                                        [r[2] for r in chart_rows], "Facility of each item before and after"),
                                     Table("Facility by item", ["Item", "Before", "After"],
                                           [list(r) for r in chart_rows], decimals=2)))
     return section
@@ -404,8 +403,9 @@ def _paired_chart(s: PairedSummary, pairs) -> Chart:
     sample = [(p, q) for _, p, q in pairs[::step]]
     title = "Mean score before and after, with 95% confidence intervals"
     text = _sentence(s)
-    svg = charts.paired_plot(s.mean_pre, s.mean_post, _mean_ci(s.mean_pre, s.sd_pre, s.n),
-                             _mean_ci(s.mean_post, s.sd_post, s.n), title, max_score=100, pairs=sample)
+    def svg():
+        return charts.paired_plot(s.mean_pre, s.mean_post, _mean_ci(s.mean_pre, s.sd_pre, s.n),
+                                  _mean_ci(s.mean_post, s.sd_post, s.n), title, max_score=100, pairs=sample)
     lo_pre, hi_pre = _mean_ci(s.mean_pre, s.sd_pre, s.n)
     lo_post, hi_post = _mean_ci(s.mean_post, s.sd_post, s.n)
     return Chart(title, text, svg, Table("Means before and after", ["Test", "Mean (%)", "95% CI low", "95% CI high"],

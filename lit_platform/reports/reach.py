@@ -56,6 +56,17 @@ def _shown(value: int, hide: Suppressor) -> bool:
     return value == 0 or hide.enough(value)
 
 
+def _public(totals: dict, hide: Suppressor) -> dict:
+    """Totals for the JSON API: small counts, and the rates that would give them away, are None."""
+    public = {k: (hide.count_value(v) if k not in ("sessions", "places", "no_show_rate", "capacity_use") else v)
+              for k, v in totals.items()}
+    if not (_shown(totals["no_shows"], hide) and _shown(totals["booked"], hide)):
+        public["no_show_rate"] = None
+    if not _shown(totals["booked"], hide):
+        public["capacity_use"] = None
+    return public
+
+
 def _row(label: str, totals: dict, hide: Suppressor) -> list:
     """A table row; a rate is hidden with the small count it would give away."""
     return [label, totals["sessions"], totals["places"], hide.count(totals["booked"]), hide.count(totals["attended"]),
@@ -68,10 +79,7 @@ def _row(label: str, totals: dict, hide: Suppressor) -> list:
 def _delivery(sessions, hide: Suppressor, zone: str, facilitator_names: dict[int, str]) -> Section:
     section = Section("delivery", "Sessions and attendance")
     overall = _totals(sessions)
-    section.data["totals"] = {k: (hide.count_value(v) if isinstance(v, int) and k not in ("sessions", "places")
-                                  else v) for k, v in overall.items()}
-    if not _shown(overall["no_shows"], hide):
-        section.data["totals"]["no_show_rate"] = None
+    section.data["totals"] = _public(overall, hide)
     if not sessions:
         section.summary.append("No sessions were delivered for these filters.")
         return section
@@ -104,21 +112,26 @@ def _delivery(sessions, hide: Suppressor, zone: str, facilitator_names: dict[int
                                 [_row(name, _totals(group), hide) for name, group in sorted(by_facilitator.items())],
                                 decimals=2, note="A session with two facilitators counts for each."))
     totals = [_totals(by_month[m]) for m in months]
-    text = (f"From {_month_label(months[0])} to {_month_label(months[-1])}: "
-            + ", ".join(f"{_month_label(m)} {t['attended']} attended of {t['booked']} booked"
-                        for m, t in zip(months[-3:], totals[-3:])) + ".")
-    shown = [hide.enough(t["booked"]) for t in totals]
+
+    def plotted(value: int) -> int:
+        return value if _shown(value, hide) else 0
+
+    text = (f"From {_month_label(months[0])} to {_month_label(months[-1])}; the latest months: "
+            + ", ".join(f"{_month_label(m)} {hide.count(t['attended'])} attended of {hide.count(t['booked'])} booked"
+                        for m, t in zip(months[-3:], totals[-3:]))
+            + f". Counts under {hide.min_group} are drawn as 0.")
     section.charts.append(Chart(
         "Bookings and attendance by month", text,
-        charts.attendance_trend([_month_label(m) for m in months],
-                                [t["booked"] if ok else 0 for t, ok in zip(totals, shown)],
-                                [t["attended"] if ok else 0 for t, ok in zip(totals, shown)],
-                                [t["no_shows"] if ok else 0 for t, ok in zip(totals, shown)],
-                                "Bookings and attendance by month"),
+        lambda: charts.attendance_trend([_month_label(m) for m in months],
+                                        [plotted(t["booked"]) for t in totals],
+                                        [plotted(t["attended"]) for t in totals],
+                                        [plotted(t["no_shows"]) for t in totals],
+                                        "Bookings and attendance by month"),
         Table("Bookings and attendance by month", ["Month", "Booked", "Attended", "No-shows"],
               [[_month_label(m), hide.count(t["booked"]), hide.count(t["attended"]), hide.count(t["no_shows"])]
                for m, t in zip(months, totals)])))
-    section.data["months"] = [{"month": m, **{k: v for k, v in t.items()}} if ok else {"month": m, "suppressed": True}
+    shown = [_shown(t["booked"], hide) for t in totals]
+    section.data["months"] = [{"month": m, **_public(t, hide)} if ok else {"month": m, "suppressed": True}
                               for m, t, ok in zip(months, totals, shown)]
     return section
 

@@ -58,7 +58,9 @@ def _ratings(f: queries.ReactionFigures, hide: Suppressor) -> Section:
         counts = [distribution.get(v, 0) for v in range(1, 6)]
         top = max(range(5), key=lambda k: counts[k])
         text = f"{question} Most often rated {labels[top]} ({counts[top]} of {f.n}); mean {means[name]:.1f}."
-        section.charts.append(Chart(question, text, charts.distribution_bars(labels, counts, question),
+        section.charts.append(Chart(question, text,
+                                    lambda labels=labels, counts=counts, question=question:
+                                    charts.distribution_bars(labels, counts, question),
                                     Table(question, ["Rating", "Responses"],
                                           [[label, count] for label, count in zip(labels, counts)])))
     return section

@@ -34,7 +34,7 @@ def make_document(*, extra_rows: int = 0, sections: list[Section] | None = None)
                            [("/people/3", "Grace"), "@SUM(A1:A9)", None]],
                      link_column=0, decimals=0)
     chart = Chart(title="Scores before and after", summary="Scores rose from 48.2 to 71.5 out of 100.",
-                  svg=charts.paired_plot(48.2468, 71.5032, (44.0, 52.5), (67.1, 75.9), "Scores before and after"),
+                  svg_source=charts.paired_plot(48.2468, 71.5032, (44.0, 52.5), (67.1, 75.9), "Scores before and after"),
                   table=means)
     return ReportDocument(
         key="evaluation", title="Evaluation: Finding evidence", generated_at=GENERATED,
