@@ -69,10 +69,11 @@ def demo_data_command(learners, seed, today):
         raise click.ClickException("lit demo-data creates accounts with a published password; "
                                    "it does not run in production.")
     started = time.perf_counter()
-    upgrade()
     if demo_data.synthetic_data_present():
         raise click.ClickException(f"This database already holds synthetic data (accounts @{demo_data.SYNTHETIC_DOMAIN});"
                                    " nothing was added. Use an empty database.")
+    db.session.commit()  # end the read, so the migrations' DDL need not wait for it
+    upgrade()
     if not db.session.scalar(select(func.count()).select_from(Course)):
         import_shipped_courses(lambda line: click.echo(line, err=True))
     day = today.date() if today else utcnow().date()
