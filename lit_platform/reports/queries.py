@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import Integer, String, and_, case, func, literal, select, union_all
+from sqlalchemy import Float, Integer, String, and_, case, cast, func, literal, select, union_all
 
 from ..assessments.models import AssessmentAttempt, AssessmentPoint, ConfidenceItem, Instrument, Participant
 from ..courses.models import Course, LearningOutcome
@@ -169,49 +169,73 @@ def item_changes_and_outcome_sums(filters: ReportFilters, zone: str, groupings: 
     `groupings` maps a dimension name ("outcome", "acrl", "sconul") to {(instrument id, outcome code):
     [group labels]}. Both come from one pass over the paired participants' responses.
     """
-    items = _paired_item_rows(filters, zone)
+    items = _paired_item_rows(filters, zone).prefix_with("MATERIALIZED")
     right_before = items.c.pre_fraction >= 0.999
     right_after = items.c.post_fraction >= 0.999
-    item_rows = db.session.execute(
-        select(items.c.question_id, items.c.instrument_id, func.max(items.c.outcome),
-               func.count(items.c.pre_fraction), func.avg(items.c.pre_fraction),
-               func.count(items.c.post_fraction), func.avg(items.c.post_fraction),
-               func.count(case((and_(items.c.pre_fraction.is_not(None), items.c.post_fraction.is_not(None)), 1))),
-               func.count(case((and_(~right_before, right_after), 1))),
-               func.count(case((and_(right_before, ~right_after), 1))))
-        .group_by(items.c.question_id, items.c.instrument_id)
-        .order_by(items.c.instrument_id, items.c.question_id)).all()
-    changes = [ItemChange(q, i, o or "", int(bn), _float(bf), int(an), _float(af), int(both), int(b), int(c))
-               for q, i, o, bn, bf, an, af, both, b, c in item_rows]
+    no_text, no_number = literal(None, String), literal(None, Integer)
+
+    def numbers(*values):
+        return [cast(value, Float).label(f"v{k}") for k, value in enumerate(values, 1)]
+
+    item_part = (
+        select(literal("item", String).label("kind"), no_text.label("dimension"),
+               func.max(items.c.outcome).label("label"), items.c.question_id, items.c.instrument_id,
+               *numbers(func.count(items.c.pre_fraction), func.avg(items.c.pre_fraction),
+                        func.count(items.c.post_fraction), func.avg(items.c.post_fraction),
+                        func.count(case((and_(items.c.pre_fraction.is_not(None),
+                                              items.c.post_fraction.is_not(None)), 1))),
+                        func.count(case((and_(~right_before, right_after), 1))),
+                        func.count(case((and_(right_before, ~right_after), 1))),
+                        literal(None, Float), literal(None, Float)))
+        .group_by(items.c.question_id, items.c.instrument_id))
 
     mapping_rows = [(dimension, instrument_id, code or "", label)
                     for dimension, mapping in groupings.items()
                     for (instrument_id, code), labels in mapping.items() for label in labels]
-    sums: dict[str, dict[str, PairedSums]] = {dimension: {} for dimension in groupings}
-    if not mapping_rows:
-        return changes, sums
-    mapping = _literal_rows(("dimension", "instrument_id", "code", "label"), (String, Integer, String, String),
-                            mapping_rows, "outcome_groups")
-    per_learner = (
-        select(mapping.c.dimension, mapping.c.label, items.c.participant_id,
-               (100.0 * func.sum(items.c.pre_score) / func.sum(items.c.pre_points)).label("pre"),
-               (100.0 * func.sum(items.c.post_score) / func.sum(items.c.post_points)).label("post"))
-        .join(mapping, and_(mapping.c.instrument_id == items.c.instrument_id,
-                            mapping.c.code == func.coalesce(items.c.outcome, "")))
-        .group_by(mapping.c.dimension, mapping.c.label, items.c.participant_id)
-        .having(func.sum(items.c.pre_points) > 0, func.sum(items.c.post_points) > 0)
-        .subquery("per_learner"))
-    pre, post = per_learner.c.pre, per_learner.c.post
-    has_room = pre < 100.0
-    gain = case((has_room, (post - pre) / (100.0 - pre)))
-    rows = db.session.execute(
-        select(per_learner.c.dimension, per_learner.c.label, func.count(), func.sum(pre), func.sum(post),
-               func.sum(pre * pre), func.sum(post * post), func.sum(pre * post), func.sum(gain),
-               func.count(gain), func.count(case((~has_room, 1))))
-        .group_by(per_learner.c.dimension, per_learner.c.label)).all()
-    for dimension, label, n, s_pre, s_post, s_pre2, s_post2, s_prepost, g_sum, g_n, g_excluded in rows:
-        sums[dimension][label] = PairedSums(int(n), float(s_pre), float(s_post), float(s_pre2), float(s_post2),
-                                            float(s_prepost), float(g_sum or 0.0), int(g_n), int(g_excluded))
+    parts = [item_part]
+    if mapping_rows:
+        mapping = _literal_rows(("dimension", "instrument_id", "code", "label"), (String, Integer, String, String),
+                                mapping_rows, "outcome_groups")
+        code = func.coalesce(items.c.outcome, "")
+        # Each learner's marks per outcome first (a few rows per learner), then the groups they belong to.
+        learner_outcomes = (
+            select(items.c.participant_id, items.c.instrument_id, code.label("code"),
+                   func.sum(items.c.pre_score).label("pre_score"), func.sum(items.c.pre_points).label("pre_points"),
+                   func.sum(items.c.post_score).label("post_score"),
+                   func.sum(items.c.post_points).label("post_points"))
+            .group_by(items.c.participant_id, items.c.instrument_id, code)
+            .subquery("learner_outcomes"))
+        per_learner = (
+            select(mapping.c.dimension, mapping.c.label, learner_outcomes.c.participant_id,
+                   (100.0 * func.sum(learner_outcomes.c.pre_score)
+                    / func.sum(learner_outcomes.c.pre_points)).label("pre"),
+                   (100.0 * func.sum(learner_outcomes.c.post_score)
+                    / func.sum(learner_outcomes.c.post_points)).label("post"))
+            .join(mapping, and_(mapping.c.instrument_id == learner_outcomes.c.instrument_id,
+                                mapping.c.code == learner_outcomes.c.code))
+            .group_by(mapping.c.dimension, mapping.c.label, learner_outcomes.c.participant_id)
+            .having(func.sum(learner_outcomes.c.pre_points) > 0, func.sum(learner_outcomes.c.post_points) > 0)
+            .subquery("per_learner"))
+        pre, post = per_learner.c.pre, per_learner.c.post
+        has_room = pre < 100.0
+        gain = case((has_room, (post - pre) / (100.0 - pre)))
+        parts.append(
+            select(literal("group", String).label("kind"), per_learner.c.dimension, per_learner.c.label,
+                   no_number.label("question_id"), no_number.label("instrument_id"),
+                   *numbers(func.count(), func.sum(pre), func.sum(post), func.sum(pre * pre), func.sum(post * post),
+                            func.sum(pre * post), func.sum(gain), func.count(gain), func.count(case((~has_room, 1)))))
+            .group_by(per_learner.c.dimension, per_learner.c.label))
+    rows = db.session.execute(union_all(*parts)).all()
+
+    changes, sums = [], {dimension: {} for dimension in groupings}
+    for kind, dimension, label, question_id, instrument_id, *v in rows:
+        if kind == "item":
+            changes.append(ItemChange(question_id, instrument_id, label or "", int(v[0]), _float(v[1]), int(v[2]),
+                                      _float(v[3]), int(v[4]), int(v[5]), int(v[6])))
+        else:
+            sums[dimension][label] = PairedSums(int(v[0]), float(v[1]), float(v[2]), float(v[3]), float(v[4]),
+                                                float(v[5]), float(v[6] or 0.0), int(v[7]), int(v[8]))
+    changes.sort(key=lambda c: (c.instrument_id, c.question_id))
     return changes, sums
 
 
