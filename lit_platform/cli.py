@@ -385,6 +385,22 @@ def assessments_group():
     """Pre/post assessment."""
 
 
+@assessments_group.command("rebuild-results")
+@with_appcontext
+def assessments_rebuild_results():
+    """Rebuild every participant's results row from their attempts (reports read these rows)."""
+    from sqlalchemy import func, select
+
+    from .assessments.models import Participant
+    from .assessments.results import rebuild_all
+
+    total = db.session.scalar(select(func.count(Participant.id)))
+    with click.progressbar(length=total, label="Rebuilding results", file=sys.stderr) as bar:
+        written = rebuild_all(progress=bar.update)
+    db.session.commit()
+    click.echo(f"{written} participant result(s) rebuilt.")
+
+
 @assessments_group.command("invite-delayed")
 @with_appcontext
 def assessments_invite_delayed():

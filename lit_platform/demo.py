@@ -48,6 +48,9 @@ def _add_demo_assessment_results(echo) -> None:
     if workshop is not None and db.session.scalar(
             select(AssessmentPoint.id).where(AssessmentPoint.session_id == workshop.id)) is None:
         add_demo_session_results(workshop, echo)
+    from .assessments.results import rebuild_all
+
+    rebuild_all()
 
 
 def set_up_demo(echo=print) -> list[tuple[str, str, str]]:

@@ -267,3 +267,31 @@ def sign_in(app, make):
         return client, user
 
     return _sign_in
+
+
+# Shared by the assessment and report tests ------------------------------------------------------
+
+@pytest.fixture
+def course_id(app, tmp_path):
+    """The demo course, whose instrument has two items (DS1, DS2) and one confidence statement."""
+    from sqlalchemy import select
+
+    from lit_platform.assessments.models import Instrument
+    from lit_platform.courses.importer import import_course
+    from lit_platform.courses.loader import read_course
+
+    from .courses.conftest import write_course
+
+    folder = write_course(tmp_path)
+    app.config["LIT_COURSES_PATH"] = str(tmp_path)
+    with app.app_context():
+        definition, problems = read_course(folder)
+        assert problems == []
+        import_course(definition)
+        db.session.commit()
+        return db.session.scalar(select(Instrument.course_id).where(Instrument.key == "demo-prepost"))
+
+
+@pytest.fixture
+def librarian(make):
+    return make.user("lou@example.org", "Lou Librarian", roles=["librarian"])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.types import UTCDateTime, utcnow
@@ -144,3 +144,48 @@ class AssessmentAttempt(db.Model):
     point: Mapped[AssessmentPoint] = relationship()
     participant: Mapped[Participant] = relationship()
     attempt = relationship("Attempt")
+
+
+class AssessmentResult(db.Model):
+    """One participant's counted results, kept up to date whenever their attempts change.
+
+    It is derived data (`assessments/results.py` rebuilds it from the attempts): reports read one row per
+    learner instead of every answer. Item marks are stored as little arrays, in the order of `item_ids`
+    (question ids): float32 marks (NaN where the item was not in that test) and the marks available
+    (0 where it was not); float32 holds marks such as 2/3 to seven digits, far beyond what reports show.
+    """
+
+    __tablename__ = "assessment_results"
+
+    participant_id: Mapped[int] = mapped_column(ForeignKey("assessment_participants.id", ondelete="CASCADE"),
+                                                primary_key=True)
+    instrument_id: Mapped[int] = mapped_column(ForeignKey("instruments.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: an anonymous code used for two pre-tests or two post-tests: never paired
+    conflict: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: attempts beyond the first in any phase (kept, not counted)
+    repeated: Mapped[int] = mapped_column(Integer, default=0)
+    pre_attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempts.id", ondelete="SET NULL"))
+    post_attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempts.id", ondelete="SET NULL"))
+    delayed_attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempts.id", ondelete="SET NULL"))
+    pre_percent: Mapped[float | None] = mapped_column(Float)
+    post_percent: Mapped[float | None] = mapped_column(Float)
+    delayed_percent: Mapped[float | None] = mapped_column(Float)
+    pre_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    post_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delayed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the later of the counted pre- and post-test: what a report's date range looks at
+    last_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    pre_form: Mapped[str | None] = mapped_column(String(1))
+    post_form: Mapped[str | None] = mapped_column(String(1))
+    item_ids: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    pre_marks: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    pre_max: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    post_marks: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    post_max: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    #: confidence ratings (int8, 0 = not given) in the order of `confidence_ids`
+    confidence_ids: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    pre_confidence: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    post_confidence: Mapped[bytes] = mapped_column(LargeBinary, default=b"")

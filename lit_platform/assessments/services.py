@@ -16,6 +16,7 @@ from ..quizzes import attempts as quiz_attempts
 from ..quizzes.models import Attempt, Question, Quiz
 from ..quizzes.services import save_quiz, set_fixed_questions
 from .models import AssessmentAttempt, AssessmentPoint, ConfidenceItem, Instrument, InstrumentItem, Participant
+from . import results
 from .pairing import assign_form, other_form
 
 #: join codes avoid letters and digits that are easily confused (0/O, 1/I/L)
@@ -164,6 +165,8 @@ def close_point(point: AssessmentPoint, actor, now: datetime | None = None) -> i
     for entry in unfinished:
         quiz_attempts.close_attempt(entry.attempt, now)
         entry.is_complete = False
+    db.session.flush()
+    results.refresh(entry.participant_id for entry in unfinished)
     point.is_open = False
     point.closed_at = now
     record_event("assessment.closed", actor, "assessment_point", point.id, phase=point.phase,
@@ -283,6 +286,8 @@ def submit(entry: AssessmentAttempt, user, now: datetime | None = None) -> Asses
     if not entry.point.is_open:
         raise AssessmentError("This test has been closed; the answers you saved were kept.")
     quiz_attempts.submit_attempt(entry.attempt, user, now)
+    db.session.flush()
+    results.refresh([entry.participant_id])
     if entry.point.course_id and entry.point.phase == "pre" and user is not None:
         mark_pretest_done(entry.point.course_id, user, now)
     return entry

@@ -16,6 +16,7 @@ from ..core.trees import subtree_ids
 from ..core.types import utcnow
 from ..extensions import db
 from .models import Attempt, Question, QuestionCategory, QuestionTag, Quiz, QuizExtension, Response
+from .signals import scores_changed
 from .types import ResponseError, Scored, get_type
 
 #: answers arriving this long after the time limit still count (network delays, slow devices)
@@ -320,6 +321,8 @@ def mark_response(response: Response, points: float, comment: str, marker, now: 
     response.marked_at = now or utcnow()
     _total(response.attempt)
     record_event("attempt.marked", marker, "response", response.id, points=points)
+    db.session.flush()
+    scores_changed.send(None, attempt_ids=[response.attempt_id])
 
 
 def regrade_question(quiz: Quiz, question: Question, actor) -> int:
@@ -337,4 +340,6 @@ def regrade_question(quiz: Quiz, question: Question, actor) -> int:
             _score(response)
         _total(response.attempt)
     record_event("quiz.regraded", actor, "quiz", quiz.id, question=question.key, responses=len(responses))
+    db.session.flush()
+    scores_changed.send(None, attempt_ids=sorted({response.attempt_id for response in responses}))
     return len(responses)

@@ -19,10 +19,12 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 
-import matplotlib
+from typing import TYPE_CHECKING
+
 import numpy as np
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: Okabe–Ito colours that reach 3:1 against white (orange, sky blue and yellow do not)
 BLUE = "#0072B2"
@@ -92,6 +94,8 @@ def _presentation_attributes(match: re.Match) -> str:
 
 @contextmanager
 def _drawing():
+    import matplotlib  # imported on first use: pages and the JSON API that draw nothing never load it
+
     with _DRAWING, matplotlib.rc_context(_RC):
         yield
 
@@ -121,13 +125,23 @@ def _finish(fig: Figure, title: str) -> str:
 
 def _no_data(title: str) -> str:
     with _drawing():
+        from matplotlib.figure import Figure
+
         fig = Figure(figsize=(4, 1.2))
         fig.text(0.5, 0.5, "No data", ha="center", va="center", fontsize=12)
         return _finish(fig, f"{title}: no data")
 
 
 def _figure(height: float) -> Figure:
+    from matplotlib.figure import Figure
+
     return Figure(figsize=(WIDTH, height), layout="constrained")
+
+
+def _tick_locator(**options):
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(**options)
 
 
 def _number(value) -> float | None:
@@ -222,7 +236,7 @@ def gain_per_outcome(labels: Sequence[str], pre_means: Sequence[float | None], p
         ax.set_yticks(rows, [_wrap(label, 32) for label in labels])
         ax.set_ylim(len(labels) - 0.5, -0.5)
         ax.set_xlim(0, max_score * 1.12)
-        ax.set_xticks([t for t in MaxNLocator(nbins=5).tick_values(0, max_score) if 0 <= t <= max_score])
+        ax.set_xticks([t for t in _tick_locator(nbins=5).tick_values(0, max_score) if 0 <= t <= max_score])
         ax.set_xlabel(f"Mean score (out of {max_score:g})")
         ax.set_ylabel("Learning outcome")
         _legend_on_top(fig, ax, 2)
@@ -260,7 +274,7 @@ def attendance_trend(months: Sequence[object], booked: Sequence[int | None], att
         ax.set_xticks(x[::step], [_month_label(m) for m in months][::step])
         ax.set_xlim(-0.5, len(months) - 0.5)
         ax.set_ylim(bottom=0)
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(_tick_locator(integer=True))
         ax.set_xlabel("Month")
         ax.set_ylabel("Number of people")
         _legend_on_top(fig, ax, 3)
@@ -281,7 +295,7 @@ def distribution_bars(labels: Sequence[str], counts: Sequence[int | None], title
         ax.bar_label(bars, labels=[str(v) for v in values], padding=3)
         ax.set_xticks(x, [_wrap(label, 14) for label in labels])
         ax.set_ylim(0, max(values) * 1.15)
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(_tick_locator(integer=True))
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         return _finish(fig, title)

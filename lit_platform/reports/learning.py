@@ -2,16 +2,14 @@
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 
+import numpy as np
 from flask import url_for
-from scipy import stats as distributions
 
-from . import charts, queries
+from . import charts, learning_figures as figures, queries
 from .document import Chart, ReportDocument, Section, Table
 from .filters import ReportFilters
-from .stats import (PairedSummary, item_analysis_from_sums, interpret_d, interpret_gain, mcnemar,
-                    paired_summary, paired_summary_from_sums)
+from .stats import PairedSummary, interpret_d, interpret_gain, item_analysis, mcnemar, paired_summary, t_quantile
 from .suppress import Suppressor, describe_filters, fmt_p, generated_now
 
 #: item-analysis flags, with what to do about each
@@ -51,20 +49,22 @@ METHODS = [
 
 def build(filters: ReportFilters, zone: str, min_group: int, filter_labels: dict) -> ReportDocument:
     hide = Suppressor(min_group)
-    data = queries.learning_pairs(filters, zone)
+    rows = queries.learning_rows(filters, zone)
+    arrays = figures.Arrays.of(rows)
     infos = queries.instruments()
     outcome_info = queries.outcomes_by_instrument(infos)
     codes = queries.instrument_outcome_codes()
-    groupings = _groupings(infos, codes, outcome_info)
-    changes, group_sums = queries.item_changes_and_outcome_sums(filters, zone, groupings)
+    questions = queries.question_info({int(q) for layout in rows.items.values() for q in layout.ids})
+    outcome_of = {qid: info[2] for qid, info in questions.items()}
+    changes = figures.item_changes(rows, arrays)
 
     sections = [
-        _headline(data, infos, hide),
-        _outcomes(group_sums, hide),
-        _confidence(queries.confidence_changes(filters, zone), infos, hide),
-        _retention(data, hide),
-        _item_change(changes, infos, hide),
-        _item_analysis(queries.post_test_item_sums(filters, zone), infos, hide,
+        _headline(arrays, infos, hide),
+        _outcomes(figures.group_scores(rows, arrays, outcome_of, _groupings(infos, codes, outcome_info)), hide),
+        _confidence(figures.confidence_changes(rows, arrays), infos, hide),
+        _retention(arrays, hide),
+        _item_change(changes, questions, hide),
+        _item_analysis(figures.post_tests(rows, arrays), infos, questions, hide,
                        {c.question_id: c.before_facility for c in changes}),
     ]
     return ReportDocument(key="learning", title="Learning: before and after teaching", generated_at=generated_now(),
@@ -74,8 +74,8 @@ def build(filters: ReportFilters, zone: str, min_group: int, filter_labels: dict
 
 # Sections -------------------------------------------------------------------------------------
 
-def _headline(data: queries.LearningData, infos, hide: Suppressor) -> Section:
-    counts = data.counts
+def _headline(a: figures.Arrays, infos, hide: Suppressor) -> Section:
+    counts = figures.pairing_counts(a)
     count_table = Table("Who took the tests", ["Group", "Learners"], [
         ["Took the pre-test", hide.count(counts.took_pre)],
         ["Took the post-test", hide.count(counts.took_post)],
@@ -90,44 +90,53 @@ def _headline(data: queries.LearningData, infos, hide: Suppressor) -> Section:
         section.summary.append(hide.too_few_sentence(counts.paired, "learners took both tests"))
         section.data["paired"] = None
         return section
-    pre = [p for _, p, _ in data.pairs]
-    post = [q for _, _, q in data.pairs]
+    pre, post = a.pre[a.paired], a.post[a.paired]
     summary = paired_summary(pre, post, max_score=100)
     section.summary.append(_sentence(summary))
     section.tables.insert(0, _summary_table("Paired summary, all tests", summary))
     section.data["paired"] = _summary_json(summary)
-    section.charts.append(_paired_chart(summary, data.pairs))
+    section.charts.append(_paired_chart(summary, pre, post))
 
-    by_instrument = defaultdict(list)
-    for instrument_id, p, q in data.pairs:
-        by_instrument[instrument_id].append((p, q))
-    if len(by_instrument) > 1:
-        rows = []
-        for instrument_id, pairs in sorted(by_instrument.items(), key=lambda kv: infos[kv[0]].title):
-            if not hide.enough(len(pairs)):
-                rows.append([infos[instrument_id].title, hide.count(len(pairs))] + [None] * 5)
-                continue
-            s = paired_summary([p for p, _ in pairs], [q for _, q in pairs], max_score=100)
-            rows.append([infos[instrument_id].title, s.n, s.mean_pre, s.mean_post, s.mean_diff, s.hake_g, s.d_z])
-        section.tables.append(Table("By test", ["Test", "Paired learners", "Before (%)", "After (%)",
-                                                "Change (points)", "Normalised gain", "Cohen's d_z"], rows,
-                                    decimals=1, column_decimals={5: 2, 6: 2}))
+    instruments = a.instrument[a.paired]
+    if len(np.unique(instruments)) > 1:
+        groups = [(infos[i].title if i in infos else f"Test {i}", instruments == i) for i in np.unique(instruments)]
+        section.tables.append(_breakdown("By test", "Test", sorted(groups), pre, post, hide))
+    units = a.unit[a.paired]
+    if (units >= 0).any():
+        names = queries.unit_names()
+        groups = [(names.get(int(u), "No unit") if u >= 0 else "No unit (or a walk-in code)", units == u)
+                  for u in np.unique(units)]
+        section.tables.append(_breakdown("By the learner's organisation unit", "Unit", sorted(groups, key=lambda g: g[0]),
+                                         pre, post, hide))
     return section
 
 
-def _outcomes(group_sums, hide: Suppressor) -> Section:
+def _breakdown(title: str, label: str, groups, pre: np.ndarray, post: np.ndarray, hide: Suppressor) -> Table:
+    rows = []
+    for name, mask in groups:
+        n = int(mask.sum())
+        if not hide.enough(n):
+            rows.append([name, hide.count(n)] + [None] * 5)
+            continue
+        s = paired_summary(pre[mask], post[mask], max_score=100)
+        rows.append([name, s.n, s.mean_pre, s.mean_post, s.mean_diff, s.hake_g, s.d_z])
+    return Table(title, [label, "Paired learners", "Before (%)", "After (%)", "Change (points)", "Normalised gain",
+                         "Cohen's d_z"], rows, decimals=1, column_decimals={5: 2, 6: 2})
+
+
+def _outcomes(group_scores, hide: Suppressor) -> Section:
     section = Section("outcomes", "By learning outcome and framework")
     titles = {"outcome": "By learning outcome", "acrl": "By ACRL Framework frame",
               "sconul": "By SCONUL Seven Pillars pillar"}
     chart_labels, chart_pre, chart_post = [], [], []
     for dimension, title in titles.items():
         rows, json_rows = [], []
-        for label, sums in sorted(group_sums.get(dimension, {}).items()):
-            if not hide.enough(sums.n):
-                rows.append([label, hide.count(sums.n)] + [None] * 6)
+        for label, (pre, post) in sorted(group_scores.get(dimension, {}).items()):
+            if not hide.enough(len(pre)):
+                rows.append([label, hide.count(len(pre))] + [None] * 6)
                 json_rows.append({"group": label, "n": None, "suppressed": True})
                 continue
-            s = paired_summary_from_sums(sums, max_score=100)
+            s = paired_summary(pre, post, max_score=100)
             rows.append([label, s.n, s.mean_pre, s.mean_post, s.mean_diff, s.hake_g, s.d_z, fmt_p(s.p)])
             json_rows.append({"group": label, **_summary_json(s)})
             if dimension == "outcome":
@@ -159,43 +168,47 @@ def _outcomes(group_sums, hide: Suppressor) -> Section:
 
 def _confidence(changes, infos, hide: Suppressor) -> Section:
     section = Section("confidence", "Confidence (self-rating, 1 to 5)")
-    rows = []
+    statements = queries.confidence_statements(c.confidence_id for c in changes)
+    several = len({c.instrument_id for c in changes}) > 1
+    rows, data = [], []
     for change in changes:
-        label = f"{change.statement} ({infos[change.instrument_id].title})" if len(infos) > 1 else change.statement
+        statement, outcome = statements.get(change.confidence_id, ("(removed statement)", ""))
+        label = f"{statement} ({infos[change.instrument_id].title})" if several and change.instrument_id in infos \
+            else statement
         if change.n == 0:
             continue
-        if not hide.enough(change.n):
-            rows.append([label, change.outcome, hide.count(change.n), None, None, None])
-            continue
-        rows.append([label, change.outcome, change.n, change.before, change.after, change.after - change.before])
-    section.data["statements"] = [
-        {"instrument_id": c.instrument_id, "key": c.key, "n": c.n if hide.enough(c.n) else None,
-         "before": c.before if hide.enough(c.n) else None, "after": c.after if hide.enough(c.n) else None}
-        for c in changes if c.n]
+        shown = hide.enough(change.n)
+        rows.append([label, outcome, hide.count(change.n)] + (
+            [change.before, change.after, change.after - change.before] if shown else [None] * 3))
+        data.append({"instrument_id": change.instrument_id, "statement": statement, "outcome": outcome,
+                     "n": change.n if shown else None, "before": change.before if shown else None,
+                     "after": change.after if shown else None})
+    section.data["statements"] = data
     if rows:
         section.tables.append(Table("Mean confidence before and after", ["Statement", "Outcome", "Learners",
                                                                            "Before", "After", "Change"],
                                     rows, decimals=2))
-        shown = [r for r in rows if r[3] is not None]
-        if shown:
-            mean_change = sum(r[5] for r in shown) / len(shown)
+        shown_rows = [r for r in rows if r[3] is not None]
+        if shown_rows:
+            mean_change = sum(r[5] for r in shown_rows) / len(shown_rows)
             section.summary.append(f"Self-rated confidence changed by {mean_change:+.2f} points on average "
-                                   f"across {len(shown)} statements (1 = not at all confident, 5 = very).")
+                                   f"across {len(shown_rows)} statements (1 = not at all confident, 5 = very).")
     else:
         section.summary.append("No confidence ratings were given before and after for these filters.")
     return section
 
 
-def _retention(data: queries.LearningData, hide: Suppressor) -> Section:
+def _retention(a: figures.Arrays, hide: Suppressor) -> Section:
     section = Section("retention", "Retention: the follow-up test some weeks later")
-    n = len(data.retention)
+    both = ~a.conflict & ~np.isnan(a.post) & ~np.isnan(a.delayed)
+    n = int(both.sum())
     if n == 0:
         section.summary.append("No learner has taken a follow-up test for these filters.")
         return section
     if not hide.enough(n):
         section.summary.append(hide.too_few_sentence(n, "learners took the post-test and the follow-up test"))
         return section
-    s = paired_summary([p for p, _ in data.retention], [d for _, d in data.retention], max_score=100)
+    s = paired_summary(a.post[both], a.delayed[both], max_score=100)
     kept = "held" if s.ci_low is not None and s.ci_low <= 0 <= (s.ci_high or 0) else (
         "fell" if s.mean_diff < 0 else "rose")
     section.summary.append(f"Between the post-test and the follow-up test, scores {kept}: "
@@ -207,21 +220,20 @@ def _retention(data: queries.LearningData, hide: Suppressor) -> Section:
     return section
 
 
-def _item_change(changes, infos, hide: Suppressor) -> Section:
+def _item_change(changes, questions, hide: Suppressor) -> Section:
     section = Section("items", "Each item before and after")
-    titles = queries.question_titles([c.question_id for c in changes])
     rows, json_rows, chart_rows = [], [], []
     for change in changes:
-        key, title = titles.get(change.question_id, ("", ""))
+        key, title, outcome = questions.get(change.question_id, ("", "", ""))
         label = (_bank_link(change.question_id), f"{key}: {title}")
         if not hide.enough(max(change.before_n, change.after_n)):
-            rows.append([label, change.outcome, hide.count(max(change.before_n, change.after_n))] + [None] * 5)
+            rows.append([label, outcome, hide.count(max(change.before_n, change.after_n))] + [None] * 5)
             continue
         test = mcnemar(change.improved, change.worsened) if change.both_n else None
-        rows.append([label, change.outcome, max(change.before_n, change.after_n), change.before_facility,
+        rows.append([label, outcome, max(change.before_n, change.after_n), change.before_facility,
                      change.after_facility, change.improved, change.worsened,
                      fmt_p(test.p) if test is not None else None])
-        json_rows.append({"question_id": change.question_id, "key": key, "outcome": change.outcome,
+        json_rows.append({"question_id": change.question_id, "key": key, "outcome": outcome,
                           "facility_before": change.before_facility, "facility_after": change.after_facility,
                           "wrong_to_right": change.improved, "right_to_wrong": change.worsened,
                           "mcnemar_p": test.p if test is not None else None})
@@ -248,21 +260,20 @@ def _item_change(changes, infos, hide: Suppressor) -> Section:
     return section
 
 
-def _item_analysis(quizzes, infos, hide: Suppressor, facility_before: dict[int, float | None]) -> Section:
+def _item_analysis(tests, infos, questions, hide: Suppressor, facility_before: dict[int, float | None]) -> Section:
     section = Section("item_analysis", "Item analysis of the post-test")
-    forms = {quiz_id: (info.title, form) for info in infos.values() for quiz_id, form in info.quiz_forms.items()}
-    titles = queries.question_titles([q for quiz in quizzes for q in quiz.question_ids])
     flagged = 0
-    for quiz in quizzes:
-        title, form = forms.get(quiz.quiz_id, (f"Quiz {quiz.quiz_id}", ""))
-        name = f"{title}, form {form}" if form else title
-        if not hide.enough(quiz.total.n):
-            section.summary.append(hide.too_few_sentence(quiz.total.n, f"post-tests on {name}"))
+    for test in tests:
+        title = infos[test.instrument_id].title if test.instrument_id in infos else f"Test {test.instrument_id}"
+        name = f"{title}, form {test.form}" if test.form else title
+        attempts = len(test.marks)
+        if not hide.enough(attempts):
+            section.summary.append(hide.too_few_sentence(attempts, f"post-tests on {name}"))
             continue
-        analysis = item_analysis_from_sums(quiz.items, quiz.total)
+        analysis = item_analysis(test.marks, test.max_marks)
         rows, json_items = [], []
-        for question_id, item in zip(quiz.question_ids, analysis.items):
-            key, text = titles.get(question_id, ("", ""))
+        for question_id, item in zip(test.question_ids, analysis.items):
+            key, text, _ = questions.get(question_id, ("", "", ""))
             flags = _flags(item, facility_before.get(question_id))
             flagged += bool(flags)
             rows.append([(_bank_link(question_id), f"{key}: {text}"), item.facility, item.sd,
@@ -287,7 +298,7 @@ def _item_analysis(quizzes, infos, hide: Suppressor, facility_before: dict[int, 
     if flagged:
         section.summary.insert(0, f"{flagged} item(s) are flagged for review: they tell strong and weak learners "
                                   "apart poorly, or most learners knew them before teaching.")
-    elif quizzes:
+    elif tests:
         section.summary.insert(0, "No item is flagged for review.")
     else:
         section.summary.append("No post-tests for these filters.")
@@ -394,13 +405,13 @@ def _sentence(s: PairedSummary) -> str:
 def _mean_ci(mean: float, sd: float | None, n: int) -> tuple[float, float]:
     if sd is None or n < 2:
         return (mean, mean)
-    half = distributions.t.ppf(0.975, n - 1) * sd / math.sqrt(n)
+    half = t_quantile(0.975, n - 1) * sd / math.sqrt(n)
     return (mean - half, mean + half)
 
 
-def _paired_chart(s: PairedSummary, pairs) -> Chart:
-    step = max(1, len(pairs) // 200)
-    sample = [(p, q) for _, p, q in pairs[::step]]
+def _paired_chart(s: PairedSummary, pre: np.ndarray, post: np.ndarray) -> Chart:
+    step = max(1, len(pre) // 200)
+    sample = list(zip(pre[::step].tolist(), post[::step].tolist()))
     title = "Mean score before and after, with 95% confidence intervals"
     text = _sentence(s)
     def svg():

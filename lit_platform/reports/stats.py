@@ -9,12 +9,11 @@ Anything that cannot be computed is None, never a silent 0; `PairedSummary.reaso
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
-from scipy import stats as scipy_stats
+from scipy import special
 
 #: Sums of squares smaller than this fraction of their scale are floating-point noise, not spread.
 _NOISE = 1e-12
@@ -58,18 +57,19 @@ class PairedSums:
     @classmethod
     def from_scores(cls, pre: Sequence[float], post: Sequence[float], max_score: float = 100) -> PairedSums:
         """Sums of one pre-test and one post-test score per learner."""
-        pre_values, post_values = _paired_values(pre, post)
-        gains = [(b - a) / (max_score - a) for a, b in zip(pre_values, post_values) if a < max_score]
+        a, b = _paired_values(pre, post)
+        room = a < max_score
+        gains = (b[room] - a[room]) / (max_score - a[room])
         return cls(
-            n=len(pre_values),
-            sum_pre=math.fsum(pre_values),
-            sum_post=math.fsum(post_values),
-            sum_pre2=math.fsum(a * a for a in pre_values),
-            sum_post2=math.fsum(b * b for b in post_values),
-            sum_prepost=math.fsum(a * b for a, b in zip(pre_values, post_values)),
-            gain_sum=math.fsum(gains),
+            n=len(a),
+            sum_pre=float(np.sum(a)),
+            sum_post=float(np.sum(b)),
+            sum_pre2=float(np.sum(a * a)),
+            sum_post2=float(np.sum(b * b)),
+            sum_prepost=float(np.sum(a * b)),
+            gain_sum=float(np.sum(gains)),
             gain_n=len(gains),
-            gain_excluded=len(pre_values) - len(gains),
+            gain_excluded=len(a) - len(gains),
         )
 
 
@@ -130,24 +130,46 @@ def paired_summary(pre: Sequence[float], post: Sequence[float], max_score: float
     reasons = {name: why for name, why in summary.reasons.items() if name not in _WILCOXON_FIELDS}
 
     # Rounded so that, say, 1.3 − 1.1 and 2.3 − 2.1 count as the same difference (a tie).
-    differences = [round(b - a, _DECIMALS) for a, b in zip(pre_values, post_values)]
-    nonzero = [d for d in differences if d != 0]
+    differences = np.round(post_values - pre_values, _DECIMALS)
+    nonzero = differences[differences != 0]
     if len(differences) < 2:
-        why = "needs at least two learners" if differences else "no learners"
+        why = "needs at least two learners" if len(differences) else "no learners"
         reasons.update(dict.fromkeys(_WILCOXON_FIELDS, why))
         return replace(summary, reasons=reasons)
-    if not nonzero:
+    if not len(nonzero):
         reasons.update(dict.fromkeys(_WILCOXON_FIELDS, "no learner's score changed between the tests"))
         return replace(summary, reasons=reasons)
 
-    has_ties = len({abs(d) for d in nonzero}) < len(nonzero)
+    has_ties = len(np.unique(np.abs(nonzero))) < len(nonzero)
     exact = len(differences) <= _WILCOXON_EXACT_MAX_N and len(nonzero) == len(differences) and not has_ties
     if exact:
+        from scipy import stats as scipy_stats  # heavy; small samples only
+
         result = scipy_stats.wilcoxon(nonzero, method="exact")
+        w, p = float(result.statistic), float(result.pvalue)
     else:
-        result = scipy_stats.wilcoxon(nonzero, method="approx", correction=True)
-    return replace(summary, wilcoxon_w=float(result.statistic), wilcoxon_p=float(result.pvalue),
+        w, p = _wilcoxon_normal(nonzero)
+    return replace(summary, wilcoxon_w=w, wilcoxon_p=p,
                    wilcoxon_method="exact" if exact else "normal approximation", reasons=reasons)
+
+
+def _wilcoxon_normal(nonzero: np.ndarray) -> tuple[float, float]:
+    """Signed-rank W = min(W+, W−) and its two-sided p by the normal approximation, with the tie
+    correction of the variance and a continuity correction of 0.5 towards the mean."""
+    n = len(nonzero)
+    sizes, inverse, ties = np.unique(np.abs(nonzero), return_inverse=True, return_counts=True)
+    # Average rank of each distinct size: the ranks its ties share.
+    upper = np.cumsum(ties)
+    average_rank = upper - (ties - 1) / 2.0
+    ranks = average_rank[inverse]
+    w_plus = float(ranks[nonzero > 0].sum())
+    w = min(w_plus, n * (n + 1) / 2.0 - w_plus)
+    mean = n * (n + 1) / 4.0
+    variance = n * (n + 1) * (2 * n + 1) / 24.0 - float(((ties ** 3) - ties).sum()) / 48.0
+    if variance <= 0:
+        return w, 1.0
+    z = (w - mean + 0.5 * (1 if w < mean else -1 if w > mean else 0)) / math.sqrt(variance)
+    return w, float(min(1.0, 2 * special.ndtr(-abs(z))))
 
 
 class _Figures:
@@ -202,8 +224,8 @@ def paired_summary_from_sums(sums: PairedSums, max_score: float = 100) -> Paired
     if var_diff > 0:
         standard_error = sd_diff / math.sqrt(n)
         t = mean_diff / standard_error
-        margin = float(scipy_stats.t.ppf(0.975, df)) * standard_error
-        figures.set(t=t, p=float(2 * scipy_stats.t.sf(abs(t), df)), ci_low=mean_diff - margin,
+        margin = t_quantile(0.975, df) * standard_error
+        figures.set(t=t, p=float(2 * special.stdtr(df, -abs(t))), ci_low=mean_diff - margin,
                     ci_high=mean_diff + margin, d_z=mean_diff / sd_diff)
     elif mean_diff == 0:
         figures.missing("no learner's score changed between the tests", "t", "p", "ci_low", "ci_high", "d_z")
@@ -247,11 +269,16 @@ def _add_gains(figures: _Figures, sums: PairedSums, max_score: float, mean_pre: 
                         "g_ave")
 
 
-def _paired_values(pre: Sequence[float], post: Sequence[float]) -> tuple[list[float], list[float]]:
-    """Both score lists as floats; raises ValueError unless there is one post score per pre score."""
+def t_quantile(probability: float, df: int) -> float:
+    """The t distribution's quantile (e.g. 0.975 for a two-sided 95% interval)."""
+    return float(special.stdtrit(df, probability))
+
+
+def _paired_values(pre: Sequence[float], post: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Both score lists as float arrays; raises ValueError unless there is one post score per pre score."""
     if len(pre) != len(post):
         raise ValueError(f"pre and post must pair up: {len(pre)} pre-test scores, {len(post)} post-test scores")
-    return [float(a) for a in pre], [float(b) for b in post]
+    return np.asarray(pre, dtype=float).reshape(-1), np.asarray(post, dtype=float).reshape(-1)
 
 
 def interpret_gain(g: float | None) -> str | None:
@@ -306,10 +333,11 @@ def mcnemar(b: int, c: int, correction: bool = True) -> McNemarResult:
     excess = abs(b - c) - 1 if correction else abs(b - c)
     statistic = excess ** 2 / discordant
     if discordant < _MCNEMAR_EXACT_BELOW:
-        p = scipy_stats.binomtest(b, discordant, 0.5).pvalue
+        # Two-sided binomial test with p = 1/2: the distribution is symmetric, so twice the smaller tail.
+        p = min(1.0, 2 * float(special.bdtr(min(b, c), discordant, 0.5)))
         method = "exact binomial"
     else:
-        p = scipy_stats.chi2.sf(statistic, 1)
+        p = special.chdtrc(1, statistic)
         method = "chi-square with continuity correction" if correction else "chi-square"
     return McNemarResult(b, c, statistic, float(p), method)
 
@@ -556,7 +584,8 @@ def _median(counts: Mapping[float, int], n: int) -> float:
 
 
 def _histogram(values: Iterable[float]) -> dict[float, int]:
-    return dict(Counter(round(float(v), _DECIMALS) for v in values))
+    found, counts = np.unique(np.round(np.asarray(values, dtype=float), _DECIMALS), return_counts=True)
+    return dict(zip(found.tolist(), counts.tolist()))
 
 
 def _check_histogram(counts: Mapping[float, int], n: int, name: str) -> None:

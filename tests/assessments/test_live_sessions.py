@@ -9,34 +9,13 @@ from sqlalchemy import select
 
 from lit_platform.assessments import queries
 from lit_platform.assessments.models import AssessmentAttempt, AssessmentPoint, Instrument, Participant
-from lit_platform.courses.importer import import_course
-from lit_platform.courses.loader import read_course
 from lit_platform.extensions import db
 
 from ..bookings.conftest import SessionFactory
 from ..conftest import Actions
-from ..courses.conftest import write_course
 
 NO_OPEN_TEST = "No open test has that code. Check the code on the screen."
 PEOPLE = [("MA", "07", "1"), ("JO", "23", "0"), ("XX", "30", "2")]
-
-
-@pytest.fixture
-def course_id(app, tmp_path):
-    """The demo course, whose instrument has two items (DS1, DS2) and one confidence statement."""
-    folder = write_course(tmp_path)
-    app.config["LIT_COURSES_PATH"] = str(tmp_path)
-    with app.app_context():
-        definition, problems = read_course(folder)
-        assert problems == []
-        import_course(definition)
-        db.session.commit()
-        return db.session.scalar(select(Instrument.course_id).where(Instrument.key == "demo-prepost"))
-
-
-@pytest.fixture
-def librarian(make):
-    return make.user("lou@example.org", "Lou Librarian", roles=["librarian"])
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from lit_platform.bookings.models import SurveyResponse
 from lit_platform.core.types import utcnow
 from lit_platform.extensions import db
 
-from ..assessments.test_live_sessions import choose_test, close_test, course_id, librarian, open_test, page_of  # noqa: F401
+from ..assessments.test_live_sessions import choose_test, close_test, open_test, page_of
 from ..bookings.conftest import SessionFactory, in_days
 from ..conftest import Actions
 
@@ -61,7 +61,7 @@ def take(app, code: str, k: int, answers, confidence: str):
 
 
 @pytest.fixture
-def workshop(app, make, librarian, course_id):  # noqa: F811
+def workshop(app, make, librarian, course_id):
     """A past session run by the librarian, with the six people's pre- and post-tests."""
     session = SessionFactory(app, make)(librarian, course_id=course_id, title="Finding the evidence",
                                         starts_at=in_days(-1), capacity=10)
@@ -206,7 +206,7 @@ def test_api_needs_a_librarian_or_manager_token(app, make, workshop):
     assert body["report"] == "reach" and body["sections"]["delivery"]["data"]["totals"]["sessions"] == 1
 
 
-def test_a_librarian_sees_only_the_sessions_they_facilitate(app, make, workshop, librarian):  # noqa: F811
+def test_a_librarian_sees_only_the_sessions_they_facilitate(app, make, workshop, librarian):
     own = app.test_client()
     assert Actions(own).login(librarian.email).status_code == 302
     assert learning_json(own)["summary"]["data"]["paired"]["n"] == 6
@@ -240,7 +240,7 @@ def attend_and_rate(app, make, session, marks: list[str], ratings: list[tuple[in
         db.session.commit()
 
 
-def test_reach_counts_places_bookings_attendance_and_no_shows(app, make, librarian, manager):  # noqa: F811
+def test_reach_counts_places_bookings_attendance_and_no_shows(app, make, librarian, manager):
     session = SessionFactory(app, make)(librarian, starts_at=in_days(-3), capacity=12, title="Boolean basics")
     attend_and_rate(app, make, session, ["attended"] * 6 + ["late", "absent", "absent"], [])
     data = manager.get("/api/v1/reports/reach").get_json()["sections"]["delivery"]["data"]["totals"]
@@ -257,7 +257,7 @@ def test_reach_counts_places_bookings_attendance_and_no_shows(app, make, librari
     assert "9 booked and 7 attended (no-show rate 22%)" in page_of(manager, "/reports/reach")
 
 
-def test_reaction_summarises_ratings_and_a_hidden_comment_leaves_the_report(app, make, librarian, manager):  # noqa: F811
+def test_reaction_summarises_ratings_and_a_hidden_comment_leaves_the_report(app, make, librarian, manager):
     session = SessionFactory(app, make)(librarian, starts_at=in_days(-2), capacity=12)
     ratings = [(5, 4, True, "Clear and useful"), (4, 4, True, ""), (3, 2, False, "You are all useless =1+1"),
                (5, 5, True, ""), (4, 3, True, "")]

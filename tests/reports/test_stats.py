@@ -536,3 +536,21 @@ def test_interpret_gain_uses_hakes_bands(g, band):
 ])
 def test_interpret_d_uses_cohens_thresholds(d, label):
     assert interpret_d(d) == label
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_normal_approximation_and_exact_binomial_agree_with_scipy_on_large_tied_samples(seed):
+    """The report works these out with scipy.special alone; scipy.stats is the reference."""
+    rng = np.random.default_rng(seed)
+    pre = rng.integers(0, 11, 300) * 10.0
+    post = np.clip(pre + rng.integers(-3, 6, 300) * 10.0, 0, 100)
+    summary = paired_summary(pre, post)
+    differences = post - pre
+    expected = scipy_stats.wilcoxon(differences[differences != 0], method="approx", correction=True)
+    assert summary.wilcoxon_method == "normal approximation"
+    assert summary.wilcoxon_w == pytest.approx(expected.statistic)
+    assert summary.wilcoxon_p == pytest.approx(expected.pvalue, rel=1e-9, abs=1e-300)
+    assert summary.p == pytest.approx(scipy_stats.ttest_rel(post, pre).pvalue, rel=1e-9, abs=1e-300)
+    b, c = int(rng.integers(0, 13)), int(rng.integers(0, 12))
+    if b + c:
+        assert mcnemar(b, c).p == pytest.approx(scipy_stats.binomtest(b, b + c, 0.5).pvalue, rel=1e-12)
