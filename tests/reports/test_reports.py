@@ -284,3 +284,45 @@ def test_reaction_summarises_ratings_and_a_hidden_comment_leaves_the_report(app,
     client = app.test_client()
     assert Actions(client).login(outsider.email).status_code == 302
     assert Actions(client).post(f"/reports/comments/{abusive}/show", page="/reports").status_code == 403
+
+
+# The results rows the learning report reads -------------------------------------------------------
+
+def result_rows(app) -> list[tuple]:
+    from lit_platform.assessments.models import AssessmentResult
+
+    with app.app_context():
+        columns = [c for c in AssessmentResult.__table__.c]
+        return [tuple(row) for row in db.session.execute(
+            select(*columns).order_by(AssessmentResult.participant_id))]
+
+
+def test_rebuilding_the_results_rows_gives_the_rows_kept_up_to_date_by_hand_ins(app, workshop):
+    from lit_platform.assessments.results import rebuild_all
+
+    kept = result_rows(app)
+    assert len(kept) == 6
+    with app.app_context():
+        assert rebuild_all() == 6
+        db.session.commit()
+    assert result_rows(app) == kept
+
+
+def test_marking_an_answer_again_updates_the_report(app, workshop, manager):
+    from lit_platform.assessments.models import AssessmentAttempt, AssessmentPoint
+    from lit_platform.quizzes import attempts as quiz_attempts
+    from lit_platform.quizzes.models import Response
+
+    before = learning_json(manager)["summary"]["data"]["paired"]["mean_post"]
+    with app.app_context():
+        # The sixth person's post-test: both items wrong; a librarian awards the first item after all.
+        response = db.session.scalar(
+            select(Response).join(AssessmentAttempt, AssessmentAttempt.attempt_id == Response.attempt_id)
+            .join(AssessmentPoint, AssessmentPoint.id == AssessmentAttempt.point_id)
+            .where(AssessmentPoint.phase == "post", Response.score == 0).order_by(Response.attempt_id.desc(),
+                                                                                  Response.position))
+        marker = db.session.scalar(select(User).where(User.email == "mo@example.org"))
+        quiz_attempts.mark_response(response, response.points, "Accepted on review", marker)
+        db.session.commit()
+    after = learning_json(manager)["summary"]["data"]["paired"]["mean_post"]
+    assert after == pytest.approx(before + 50 / 6)
