@@ -27,10 +27,12 @@ def report(kind):
     user = api_user()
     if kind not in service.KINDS:
         return error(404, "not_found", f"No report called {kind!r}; try one of: {', '.join(service.KINDS)}.")
-    if not service.may_see_reports(user):
-        return error(403, "forbidden", "Reports are for librarians and managers.")
     filters, errors = report_filters.parse(request.args)
     if errors:
         return error(400, "bad_filter", "; ".join(f"{name}: {message}" for name, message in errors.items()))
+    if not service.may_see_reports(user) or not (
+            service.sees_everything(user) or (filters.session and service.facilitates(user, filters.session))):
+        return error(403, "forbidden", "Reports are for managers; a librarian may see the sessions they "
+                                       "facilitate (session=<id>).")
     document = service.build_report(kind, service.scoped_filters(filters, user), user)
     return jsonify(document_json(document))

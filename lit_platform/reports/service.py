@@ -28,10 +28,22 @@ def may_see_reports(user) -> bool:
 
 
 def scoped_filters(filters: ReportFilters, user) -> ReportFilters:
-    """Managers see the whole service; a librarian sees the sessions they facilitate."""
+    """Managers see the whole service; a librarian who is not a manager sees one session they facilitate.
+
+    :raises Forbidden: (403) for anyone else, and for a librarian asking for anything but such a session.
+    """
     if not may_see_reports(user):
         abort(403)
-    return filters if sees_everything(user) else filters.scoped_to(user.id)
+    if sees_everything(user):
+        return filters
+    if not filters.session or not facilitates(user, filters.session):
+        abort(403)
+    return filters.scoped_to(user.id)
+
+
+def facilitates(user, session_id: int) -> bool:
+    return db.session.scalar(select(SessionFacilitator.user_id).where(
+        SessionFacilitator.session_id == session_id, SessionFacilitator.user_id == user.id)) is not None
 
 
 def build_report(kind: str, filters: ReportFilters, user) -> ReportDocument:
@@ -95,11 +107,8 @@ def set_comment_hidden(response_id: int, hidden: bool, actor) -> SurveyResponse:
     response = db.session.get(SurveyResponse, response_id)
     if response is None:
         abort(404)
-    if not sees_everything(actor):
-        facilitates = db.session.scalar(select(SessionFacilitator.user_id).where(
-            SessionFacilitator.session_id == response.session_id, SessionFacilitator.user_id == actor.id))
-        if facilitates is None:
-            abort(403)
+    if not sees_everything(actor) and not facilitates(actor, response.session_id):
+        abort(403)
     response.comment_hidden = hidden
     response.comment_hidden_by_id = actor.id if hidden else None
     record_event("survey.comment_hidden" if hidden else "survey.comment_shown", actor, "survey_response",

@@ -206,18 +206,22 @@ def test_api_needs_a_librarian_or_manager_token(app, make, workshop):
     assert body["report"] == "reach" and body["sections"]["delivery"]["data"]["totals"]["sessions"] == 1
 
 
-def test_a_librarian_sees_only_the_sessions_they_facilitate(app, make, workshop, librarian):
+def test_a_librarian_sees_reports_of_their_own_sessions_only(app, make, workshop, librarian):
     own = app.test_client()
     assert Actions(own).login(librarian.email).status_code == 302
-    assert learning_json(own)["summary"]["data"]["paired"]["n"] == 6
-    assert "You see the sessions you facilitate" in page_of(own, "/reports/learning")
+    assert own.get("/reports").status_code == 403  # the whole service is for managers
+    assert own.get("/reports/learning").status_code == 403
+    assert own.get("/api/v1/reports/learning").status_code == 403
+    assert learning_json(own, session=workshop.id)["summary"]["data"]["paired"]["n"] == 6
+    page = page_of(own, f"/manage/sessions/{workshop.id}")
+    assert f"/reports/learning?session={workshop.id}" in page
+    assert "You see the sessions you facilitate" in page_of(own, f"/reports/learning?session={workshop.id}")
 
     other = make.user("ola@example.org", "Ola Other", roles=["librarian"])
     client = app.test_client()
     assert Actions(client).login(other.email).status_code == 302
-    assert learning_json(client)["summary"]["data"]["counts"]["took_pre"] == 0
-    # asking for the other librarian's session by id does not widen the scope
-    assert learning_json(client, session=workshop.id)["summary"]["data"]["counts"]["took_pre"] == 0
+    assert client.get(f"/reports/learning?session={workshop.id}").status_code == 403
+    assert client.get(f"/api/v1/reports/reach?session={workshop.id}").status_code == 403
 
 
 # Reach and reaction ----------------------------------------------------------------------------
