@@ -46,7 +46,8 @@ def facilitates(user, session_id: int) -> bool:
         SessionFacilitator.session_id == session_id, SessionFacilitator.user_id == user.id)) is not None
 
 
-def build_report(kind: str, filters: ReportFilters, user) -> ReportDocument:
+def build_report(kind: str, filters: ReportFilters, user, for_moderation: bool = False) -> ReportDocument:
+    """The report; `for_moderation` (the page only) lists hidden comments too, so they can be shown again."""
     if kind not in KINDS:
         abort(404)
     zone = current_app.config["LIT_TIMEZONE"]
@@ -57,7 +58,7 @@ def build_report(kind: str, filters: ReportFilters, user) -> ReportDocument:
         return learning.build(filters, zone, min_group, labels)
     if kind == "reach":
         return reach.build(filters, zone, min_group, labels, now, facilitator_names())
-    return reaction.build(filters, zone, min_group, labels, now, include_hidden=True)
+    return reaction.build(filters, zone, min_group, labels, now, include_hidden=for_moderation)
 
 
 def filter_labels(filters: ReportFilters) -> dict[str, str]:

@@ -32,7 +32,7 @@ def dashboard():
 @staff_only
 def report(kind):
     filters, errors = _filters()
-    document = service.build_report(kind, filters, current_user)
+    document = service.build_report(kind, filters, current_user, for_moderation=True)
     return render_template("reports/report.html", document=document, filters=filters, errors=errors,
                            choices=service.filter_choices(current_user), kinds=service.KINDS, kind=kind,
                            scoped=filters.own_sessions_of is not None, formats=FORMATS)
