@@ -10,7 +10,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
-from flask import current_app
 from sqlalchemy import case, func, select
 
 from ..assessments.models import AssessmentResult, ConfidenceItem, Instrument
@@ -218,14 +217,6 @@ def instrument_outcome_codes() -> dict[int, set[str]]:
     for instrument_id, outcome in rows:
         codes[instrument_id].add(outcome or "")
     return codes
-
-
-def course_titles() -> dict[int, str]:
-    return dict(db.session.execute(select(Course.id, Course.title)).all())
-
-
-def report_zone() -> str:
-    return current_app.config["LIT_TIMEZONE"]
 
 
 
