@@ -15,7 +15,7 @@ from ..audit import record_event
 from ..core.trees import subtree_ids
 from ..core.types import utcnow
 from ..extensions import db
-from .models import Attempt, Question, QuestionCategory, QuestionTag, Quiz, QuizExtension, Response
+from .models import Attempt, Question, QuestionCategory, QuestionTag, QuestionVersion, Quiz, QuizExtension, Response
 from .signals import scores_changed
 from .types import ResponseError, Scored, get_type
 
@@ -163,9 +163,13 @@ def _require_changeable(attempt: Attempt, user, now: datetime) -> None:
 
 
 def is_overdue(attempt: Attempt, now: datetime) -> bool:
-    cut_off = attempt.deadline_at
-    if attempt.quiz.closes_at and (cut_off is None or attempt.quiz.closes_at < cut_off):
-        cut_off = attempt.quiz.closes_at
+    return _past_cut_off(attempt.deadline_at, attempt.quiz.closes_at, now)
+
+
+def _past_cut_off(deadline_at: datetime | None, closes_at: datetime | None, now: datetime) -> bool:
+    cut_off = deadline_at
+    if closes_at and (cut_off is None or closes_at < cut_off):
+        cut_off = closes_at
     return cut_off is not None and now > cut_off + GRACE
 
 
@@ -239,16 +243,21 @@ def check_answer(attempt: Attempt, response_id: int, user, now: datetime | None 
 def _scored_values(response: Response) -> dict:
     """The fraction, score and feedback `response` earns (fraction and score stay None until marked)."""
     version = response.version
-    question_type = get_type(version.type)
-    if response.answer is None or not question_type.auto_scored:
+    return score_answer(version.type, version.spec, response.answer, response.points,
+                        (version.feedback_correct, version.feedback_partial, version.feedback_incorrect))
+
+
+def score_answer(type_name: str, spec: dict, answer, points: float, overall_feedback: tuple[str, str, str]) -> dict:
+    """The fraction, score and feedback an answer earns (pure). Overall feedback: (correct, partial, incorrect)."""
+    question_type = get_type(type_name)
+    if answer is None or not question_type.auto_scored:
         scored = Scored(None if not question_type.auto_scored else 0.0)
     else:
-        scored = question_type.score(version.spec, response.answer)
-    overall = {"correct": version.feedback_correct, "partial": version.feedback_partial,
-               "incorrect": version.feedback_incorrect}.get(scored.state, "")
+        scored = question_type.score(spec, answer)
+    overall = dict(zip(("correct", "partial", "incorrect"), overall_feedback)).get(scored.state, "")
     values = {"feedback": [text for text in [*scored.feedback, overall] if text]}
     if question_type.auto_scored:
-        values.update(fraction=scored.fraction, score=scored.fraction * response.points)
+        values.update(fraction=scored.fraction, score=scored.fraction * points)
     return values
 
 
@@ -274,6 +283,48 @@ def submit_attempt(attempt: Attempt, user, now: datetime | None = None) -> Attem
 _responses, _attempts = Response.__table__, Attempt.__table__
 SAVE_SCORES = update(_responses).where(_responses.c.id == bindparam("response_id"))
 CLOSE_ATTEMPT = update(_attempts).where(_attempts.c.id == bindparam("attempt_id"))
+_versions, _quizzes = QuestionVersion.__table__, Quiz.__table__
+#: everything submitting needs, as plain rows: one per response (submitting is the busiest write)
+SUBMISSION = (
+    select(_attempts.c.user_id, _attempts.c.status, _attempts.c.deadline_at, _quizzes.c.key, _quizzes.c.closes_at,
+           _responses.c.id, _responses.c.answer, _responses.c.points, _versions.c.type, _versions.c.spec,
+           _versions.c.feedback_correct, _versions.c.feedback_partial, _versions.c.feedback_incorrect)
+    .select_from(_attempts.join(_quizzes, _quizzes.c.id == _attempts.c.quiz_id)
+                 .outerjoin(_responses, _responses.c.attempt_id == _attempts.c.id)
+                 .outerjoin(_versions, _versions.c.id == _responses.c.question_version_id))
+    .where(_attempts.c.id == bindparam("attempt_id")))
+
+
+class NotYourAttempt(LookupError):
+    """No such attempt, or someone else's: the caller answers 404."""
+
+
+def submit_own_attempt(attempt_id: int, user, now: datetime | None = None) -> None:
+    """Submit the user's attempt by id, scoring from plain rows: the same rules as `submit_attempt`.
+
+    :raises NotYourAttempt: no such attempt, or another person's.
+    :raises AttemptError: it has already been submitted.
+    """
+    now = now or utcnow()
+    rows = db.session.execute(SUBMISSION, {"attempt_id": attempt_id}).all()
+    if not rows or rows[0].user_id != _owner_id(user):
+        raise NotYourAttempt(attempt_id)
+    first = rows[0]
+    if first.status != "in_progress":
+        raise AttemptError("This attempt has already been submitted.")
+    late = _past_cut_off(first.deadline_at, first.closes_at, now)
+    scored = [(row, score_answer(row.type, row.spec, row.answer, row.points,
+                                 (row.feedback_correct, row.feedback_partial, row.feedback_incorrect)))
+              for row in rows if row.id is not None]
+    if scored:
+        db.session.execute(SAVE_SCORES, [{"response_id": row.id, "fraction": values.get("fraction"),
+                                          "score": values.get("score"), "feedback": values["feedback"]}
+                                         for row, values in scored])
+    db.session.execute(CLOSE_ATTEMPT, {
+        "attempt_id": attempt_id, "status": "submitted", "submitted_at": now,
+        **attempt_totals((row.type, row.points, row.answer, values.get("fraction"), values.get("score"))
+                         for row, values in scored)})
+    record_event("attempt.submitted", user, "attempt", attempt_id, quiz=first.key, late=late)
 
 
 def _finish(attempt: Attempt, now: datetime) -> None:
@@ -294,11 +345,17 @@ def _finish(attempt: Attempt, now: datetime) -> None:
 
 
 def _totals(attempt: Attempt) -> dict:
-    scored = [r for r in attempt.responses if get_type(r.version.type).takes_response]
-    return {"max_score": sum(r.points for r in scored),
-            "needs_marking": any(r.version.type == "essay" and r.answer is not None and r.fraction is None
-                                 for r in scored),
-            "score": sum(r.score or 0.0 for r in scored)}
+    return attempt_totals((r.version.type, r.points, r.answer, r.fraction, r.score) for r in attempt.responses)
+
+
+def attempt_totals(responses) -> dict:
+    """An attempt's score, maximum and whether it awaits marking, from (type, points, answer, fraction,
+    score) per response (pure)."""
+    counted = [r for r in responses if get_type(r[0]).takes_response]
+    return {"max_score": sum(points for _, points, _, _, _ in counted),
+            "needs_marking": any(kind == "essay" and answer is not None and fraction is None
+                                 for kind, _, answer, fraction, _ in counted),
+            "score": sum(score or 0.0 for *_, score in counted)}
 
 
 def _total(attempt: Attempt) -> None:

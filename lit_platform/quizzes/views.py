@@ -140,9 +140,10 @@ def summary(attempt_id):
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
 @login_required
 def submit(attempt_id):
-    attempt = queries.own_attempt(attempt_id, current_user)
     try:
-        attempts.submit_attempt(attempt, current_user)
+        attempts.submit_own_attempt(attempt_id, current_user)
+    except attempts.NotYourAttempt:
+        abort(404)
     except AttemptError as error:
         flash(str(error), "error")
     db.session.commit()
