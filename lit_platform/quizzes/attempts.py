@@ -273,9 +273,7 @@ def submit_attempt(attempt: Attempt, user, now: datetime | None = None) -> Attem
         raise AttemptError("This is not your attempt.")
     if attempt.status != "in_progress":
         raise AttemptError("This attempt has already been submitted.")
-    late = is_overdue(attempt, now)
     _finish(attempt, now)
-    record_event("attempt.submitted", user, "attempt", attempt.id, quiz=attempt.quiz.key, late=late)
     return attempt
 
 
@@ -283,14 +281,12 @@ def submit_attempt(attempt: Attempt, user, now: datetime | None = None) -> Attem
 _responses, _attempts = Response.__table__, Attempt.__table__
 SAVE_SCORES = update(_responses).where(_responses.c.id == bindparam("response_id"))
 CLOSE_ATTEMPT = update(_attempts).where(_attempts.c.id == bindparam("attempt_id"))
-_versions, _quizzes = QuestionVersion.__table__, Quiz.__table__
+_versions = QuestionVersion.__table__
 #: everything submitting needs, as plain rows: one per response (submitting is the busiest write)
 SUBMISSION = (
-    select(_attempts.c.user_id, _attempts.c.status, _attempts.c.deadline_at, _quizzes.c.key, _quizzes.c.closes_at,
-           _responses.c.id, _responses.c.answer, _responses.c.points, _versions.c.type, _versions.c.spec,
+    select(_attempts.c.user_id, _attempts.c.status, _responses.c.id, _responses.c.answer, _responses.c.points, _versions.c.type, _versions.c.spec,
            _versions.c.feedback_correct, _versions.c.feedback_partial, _versions.c.feedback_incorrect)
-    .select_from(_attempts.join(_quizzes, _quizzes.c.id == _attempts.c.quiz_id)
-                 .outerjoin(_responses, _responses.c.attempt_id == _attempts.c.id)
+    .select_from(_attempts.outerjoin(_responses, _responses.c.attempt_id == _attempts.c.id)
                  .outerjoin(_versions, _versions.c.id == _responses.c.question_version_id))
     .where(_attempts.c.id == bindparam("attempt_id")))
 
@@ -312,7 +308,6 @@ def submit_own_attempt(attempt_id: int, user, now: datetime | None = None) -> No
     first = rows[0]
     if first.status != "in_progress":
         raise AttemptError("This attempt has already been submitted.")
-    late = _past_cut_off(first.deadline_at, first.closes_at, now)
     scored = [(row, score_answer(row.type, row.spec, row.answer, row.points,
                                  (row.feedback_correct, row.feedback_partial, row.feedback_incorrect)))
               for row in rows if row.id is not None]
@@ -324,7 +319,6 @@ def submit_own_attempt(attempt_id: int, user, now: datetime | None = None) -> No
         "attempt_id": attempt_id, "status": "submitted", "submitted_at": now,
         **attempt_totals((row.type, row.points, row.answer, values.get("fraction"), values.get("score"))
                          for row, values in scored)})
-    record_event("attempt.submitted", user, "attempt", attempt_id, quiz=first.key, late=late)
 
 
 def _finish(attempt: Attempt, now: datetime) -> None:
