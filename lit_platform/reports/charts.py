@@ -70,6 +70,10 @@ _SIZE_IN_PT = re.compile(r'\s(?:width|height)="[\d.]+pt"')
 _GLOBAL_STYLE = re.compile(r"<style[^>]*>\*\{[^}]*\}</style>")
 _ID_OR_REFERENCE = re.compile(r'(\bid="|url\(#|href="#)([^")]+)')
 _METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
+_FONT_FAMILY = re.compile(r'\sfont-family="([^"]*)"')
+_ID = re.compile(r'\sid="([^"]+)"')
+_REFERENCE = re.compile(r'(?:url\(#|href="#)([^")]+)')
+_LONG_DECIMAL = re.compile(r"(?<![#\w])(-?\d+\.\d)\d{2,}")
 _STYLE_ATTRIBUTE = re.compile(r'\sstyle="([^"]*)"')
 _FONT = re.compile(r"(?:(italic|oblique)\s+)?(?:(bold|normal|\d{3})\s+)?([\d.]+)px\s+(.+)")
 
@@ -111,13 +115,24 @@ def _finish(fig: Figure, title: str) -> str:
     svg = _GLOBAL_STYLE.sub("", svg, count=1)
     svg = _METADATA.sub("", svg, count=1)
     svg = _STYLE_ATTRIBUTE.sub(_presentation_attributes, svg)
+    # Coordinates to a tenth of a point (far finer than a screen shows) make the SVG about half the size.
+    svg = _LONG_DECIMAL.sub(lambda m: f"{float(m.group(0)):.1f}", svg)
     # Several charts share one page, so every id gets a prefix taken from this chart's content.
     prefix = "c" + hashlib.sha256(svg.encode()).hexdigest()[:8] + "-"
     svg = _ID_OR_REFERENCE.sub(lambda m: m.group(1) + prefix + m.group(2), svg)
+    # Smaller: the font family once on the root (it is inherited), no ids nothing refers to, no indentation.
+    families = set(_FONT_FAMILY.findall(svg))
+    family = families.pop() if len(families) == 1 else None
+    if family is not None:
+        svg = _FONT_FAMILY.sub("", svg)
+    referenced = set(_REFERENCE.findall(svg))
+    svg = _ID.sub(lambda m: m.group(0) if m.group(1) in referenced else "", svg)
+    svg = re.sub(r"\n\s+", "\n", svg)
     label = html.escape(title, quote=True)
     root = _ROOT_TAG.search(svg).group(0)
     new_root = (_SIZE_IN_PT.sub("", root)[:-1]
                 + f' class="report-chart" role="img" aria-label="{label}"'
+                + (f' font-family="{family}"' if family else "")
                 + ' stroke-linejoin="round" stroke-linecap="butt">'
                 + f"<title>{label}</title>")
     return svg.replace(root, new_root, 1)

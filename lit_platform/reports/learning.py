@@ -56,17 +56,20 @@ def build(filters: ReportFilters, zone: str, min_group: int, filter_labels: dict
     codes = queries.instrument_outcome_codes()
     questions = queries.question_info({int(q) for layout in rows.items.values() for q in layout.ids})
     outcome_of = {qid: info[2] for qid, info in questions.items()}
-    changes = figures.item_changes(rows, arrays)
-
     sections = [
         _headline(arrays, infos, hide),
         _outcomes(figures.group_scores(rows, arrays, outcome_of, _groupings(infos, codes, outcome_info)), hide),
         _confidence(figures.confidence_changes(rows, arrays), infos, hide),
         _retention(arrays, hide),
-        _item_change(changes, questions, hide),
-        _item_analysis(figures.post_tests(rows, arrays), infos, questions, hide,
-                       {c.question_id: c.before_facility for c in changes}),
     ]
+    tests_in_scope = sorted(set(rows.instrument_id))
+    if len(tests_in_scope) > 1:
+        sections.append(_one_test_at_a_time(tests_in_scope, infos, filters))
+    else:
+        changes = figures.item_changes(rows, arrays)
+        sections += [_item_change(changes, questions, hide),
+                     _item_analysis(figures.post_tests(rows, arrays), infos, questions, hide,
+                                    {c.question_id: c.before_facility for c in changes})]
     return ReportDocument(key="learning", title="Learning: before and after teaching", generated_at=generated_now(),
                           filters=describe_filters(filters, filter_labels), sections=sections, methods=METHODS,
                           min_group=min_group)
@@ -217,6 +220,21 @@ def _retention(a: figures.Arrays, hide: Suppressor) -> Section:
     section.tables.append(_summary_table("Post-test against follow-up test", s, before="Post-test",
                                          after="Follow-up"))
     section.data["paired"] = _summary_json(s)
+    return section
+
+
+def _one_test_at_a_time(instrument_ids, infos, filters: ReportFilters) -> Section:
+    """Items belong to one test: with several in scope, link to each test's report instead."""
+    section = Section("items", "Each item, and the item analysis")
+    section.summary.append("Item-level figures are shown for one test at a time: choose a test below, or a course "
+                           "or a test in the filters.")
+    args = filters.query_args()
+    rows = [[(url_for("reports.report", kind="learning", **{**args, "instrument": instrument_id}),
+              infos[instrument_id].title if instrument_id in infos else f"Test {instrument_id}")]
+            for instrument_id in instrument_ids]
+    section.tables.append(Table("Tests in this report", ["Test"], rows, link_column=0))
+    section.data["tests"] = [{"instrument_id": i, "title": infos[i].title if i in infos else None}
+                             for i in instrument_ids]
     return section
 
 

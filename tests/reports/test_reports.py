@@ -332,3 +332,27 @@ def test_marking_an_answer_again_updates_the_report(app, workshop, manager):
         db.session.commit()
     after = learning_json(manager)["summary"]["data"]["paired"]["mean_post"]
     assert after == pytest.approx(before + 50 / 6)
+
+
+def test_item_figures_come_one_test_at_a_time(app, workshop, manager):
+    """With two tests in scope the report links to each test instead of mixing their items."""
+    from lit_platform.assessments import services as assessment_services
+    from lit_platform.assessments.models import AssessmentResult, Participant
+
+    assert learning_json(manager)["items"]["data"]["items"]  # one test: every item
+    with app.app_context():
+        second = assessment_services.save_instrument("second-test", "A second test", [], [])
+        participant = Participant(session_id=workshop.id, code="ZZ99")
+        db.session.add(participant)
+        db.session.flush()
+        db.session.add(AssessmentResult(participant_id=participant.id, instrument_id=second.id,
+                                        session_id=workshop.id, pre_percent=50.0, post_percent=75.0,
+                                        last_at=utcnow()))
+        db.session.commit()
+        first_id = db.session.scalar(select(AssessmentResult.instrument_id).where(
+            AssessmentResult.instrument_id != second.id).limit(1))
+    sections = learning_json(manager)
+    assert "item_analysis" not in sections
+    assert {t["title"] for t in sections["items"]["data"]["tests"]} == {"A second test", "Demo before and after"}
+    assert f"/reports/learning?instrument={first_id}" in page_of(manager, "/reports/learning")
+    assert learning_json(manager, instrument=first_id)["items"]["data"]["items"]
