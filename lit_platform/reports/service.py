@@ -1,6 +1,8 @@
 """Building a report for a user: who may see what, the filters' names, and the comment moderation."""
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import abort, current_app
 from sqlalchemy import select
 
@@ -87,9 +89,7 @@ def filter_choices(user) -> dict[str, list[tuple[int | str, str]]]:
     if not sees_everything(user):
         sessions = sessions.where(Session.id.in_(select(SessionFacilitator.session_id)
                                                  .where(SessionFacilitator.user_id == user.id)))
-    zone = current_app.config["LIT_TIMEZONE"]
-    from zoneinfo import ZoneInfo
-    tz = ZoneInfo(zone)
+    tz = ZoneInfo(current_app.config["LIT_TIMEZONE"])
     return {
         "course": [(c.id, c.title) for c in db.session.scalars(select(Course).order_by(Course.title))],
         "session": [(sid, f"{title} ({starts.astimezone(tz):%d %b %Y})") for sid, title, starts in

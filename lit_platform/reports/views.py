@@ -9,6 +9,8 @@ from ..security import roles_required
 from . import exports, filters as report_filters, service
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+# The page shows figures exactly as the exports write them.
+bp.add_app_template_filter(exports.cell_text, "figure")
 staff_only = roles_required("librarian", "manager", "admin")
 FORMATS = {"csv": exports.csv_response, "xlsx": exports.xlsx_response, "pdf": exports.pdf_response}
 
