@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import jsonify, request
+from werkzeug.exceptions import Forbidden
 
 from ..bookings.api import api_user, bp, error, token_required
 from . import filters as report_filters, service
@@ -30,9 +31,10 @@ def report(kind):
     filters, errors = report_filters.parse(request.args)
     if errors:
         return error(400, "bad_filter", "; ".join(f"{name}: {message}" for name, message in errors.items()))
-    if not service.may_see_reports(user) or not (
-            service.sees_everything(user) or (filters.session and service.facilitates(user, filters.session))):
+    try:
+        scoped = service.scoped_filters(filters, user)
+    except Forbidden:
         return error(403, "forbidden", "Reports are for managers; a librarian may see the sessions they "
                                        "facilitate (session=<id>).")
-    document = service.build_report(kind, service.scoped_filters(filters, user), user)
+    document = service.build_report(kind, scoped, user)
     return jsonify(document_json(document))
