@@ -62,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .assessments.instrument_views import bp as instruments_bp
     from .assessments.views import bp as assessments_bp
+    from .exercises.views import bp as exercises_bp
     from .bookings.api import bp as api_bp
     from .bookings.manage_views import bp as manage_sessions_bp
     from .bookings.views import bp as bookings_bp
@@ -84,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(bookings_bp)
     app.register_blueprint(manage_sessions_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(exercises_bp)
     app.register_blueprint(api_bp)
 
 

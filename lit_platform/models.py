@@ -32,3 +32,4 @@ from .bookings.models import (  # noqa: F401
     SessionUnit,
     SurveyResponse,
 )
+from .exercises.models import SavedSearch  # noqa: F401

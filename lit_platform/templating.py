@@ -8,6 +8,7 @@ from flask import current_app
 
 from .accounts.models import Role
 from .core.markdown import render_inline, render_markdown
+from .quizzes.types import get_type
 
 
 def local_time(value: datetime | None, fmt: str = "%-d %B %Y, %H:%M") -> str:
@@ -23,6 +24,7 @@ def init_templating(app) -> None:
     app.jinja_env.filters["inline_markdown"] = render_inline
     app.jinja_env.filters["iso"] = lambda value: value.isoformat() if value else ""
     app.jinja_env.globals["Role"] = Role
+    app.jinja_env.globals["get_type"] = get_type
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -34,6 +34,9 @@ SURNAMES = ["Adams", "Bello", "Carter", "Dube", "Evans", "Fischer", "Gill", "Hug
 def _values(version, right: bool):
     """Form values that answer `version` rightly or wrongly (None: leave it unanswered)."""
     spec, kind = version.spec, version.type
+    question_type = get_type(kind)
+    if question_type.is_performance:
+        return question_type.demo_values(spec, right)
     if kind == "single_choice":
         choices = sorted(spec["choices"], key=lambda c: c.get("weight", 0))
         return [choices[-1]["id"] if right else choices[0]["id"]]

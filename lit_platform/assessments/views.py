@@ -11,7 +11,7 @@ from ..extensions import db
 from ..quizzes import attempts as quiz_attempts
 from ..quizzes.attempts import AttemptError
 from ..quizzes.types import get_type
-from ..quizzes.views import submitted_values
+from ..quizzes.views import live_check, submitted_values
 from ..security import login_required, public
 from . import queries, services
 from .services import AssessmentError
@@ -82,6 +82,9 @@ def take(entry_id):
         if not errors:
             if entry.attempt.status != "in_progress":
                 return redirect(url_for("assessments.done", entry_id=entry.id))
+            check_search = request.form.get("check_search", type=int)
+            if check_search:
+                return redirect(url_for("assessments.take", entry_id=entry.id, _anchor=f"r{check_search}-check-status"))
             flash("Your answers are saved. Hand them in when you have finished.", "success")
             return redirect(url_for("assessments.take", entry_id=entry.id))
     return render_template("assessments/take.html", entry=entry, attempt=entry.attempt, errors=errors,
@@ -108,7 +111,7 @@ def autosave(entry_id, key):
         db.session.commit()
         return jsonify(saved=False, message=str(error)), 409
     db.session.commit()
-    return jsonify(saved=True, answered=answered)
+    return jsonify(saved=True, answered=answered, **(live_check(response) if key != "confidence" else {}))
 
 
 @bp.route("/assessments/attempts/<int:entry_id>/done")

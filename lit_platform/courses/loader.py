@@ -271,6 +271,8 @@ class CourseReader:
             else:
                 quiz, problems = read_quiz_file(quiz_path, outcome_codes, self.seen_keys, self.name(quiz_path))
                 self.problems += problems
+                if quiz is not None:
+                    self._place_images(quiz_path, quiz.questions)
         self._check_body(path, body, body_line, module_files)
         minutes = meta.get("minutes", 0)
         return ModuleDefinition(
@@ -278,6 +280,23 @@ class CourseReader:
             minutes=minutes if isinstance(minutes, int) else 0, outcomes=codes,
             required=meta.get("required", True) is not False, markdown=body, filename=path.name, quiz=quiz,
         )
+
+    def _place_images(self, path: Path, questions) -> None:
+        """Check the images a question's source shows, and point them at the course's files on the site."""
+        for question in questions:
+            source = question.data.spec.get("source") if isinstance(question.data.spec, dict) else None
+            if not isinstance(source, dict) or not source.get("image"):
+                continue
+            src = str(source["image"])
+            target = (self.folder / src).resolve()
+            if src.startswith(("http://", "https://")):
+                self.report(path, question.line, f"question '{question.key}': image '{src}' is on another site: ship it in images/")
+            elif not src.startswith("images/") or not target.is_relative_to(self.folder.resolve()) or not target.is_file():
+                self.report(path, question.line, f"question '{question.key}': image '{src}' not found in the course's images/")
+            elif target.suffix.lower() not in IMAGE_TYPES:
+                self.report(path, question.line, f"question '{question.key}': image '{src}' is not an image type")
+            else:
+                source["image"] = f"/courses/{self.folder.name}/files/{src}"
 
     def _check_body(self, path: Path, body: str, first_line: int, module_files: set[str]) -> None:
         for offset, line in _outside_code(body):
@@ -335,6 +354,7 @@ class CourseReader:
         items, problems = read_questions(raw.get("items"), self.name(path), raw.line_of("items"), outcome_codes,
                                          self.seen_keys)
         self.problems += problems
+        self._place_images(path, items)
         forms = {item.form for item in items if item.form}
         if forms and forms != {"A", "B"}:
             self.report(path, raw.line_of("items"), "parallel forms need items for both form A and form B")

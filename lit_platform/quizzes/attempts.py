@@ -257,7 +257,7 @@ def score_answer(type_name: str, spec: dict, answer, points: float, overall_feed
     overall = dict(zip(("correct", "partial", "incorrect"), overall_feedback)).get(scored.state, "")
     values = {"feedback": [text for text in [*scored.feedback, overall] if text]}
     if question_type.auto_scored:
-        values.update(fraction=scored.fraction, score=scored.fraction * points)
+        values.update(fraction=scored.fraction, score=scored.fraction * points, criteria=scored.criteria)
     return values
 
 
@@ -313,7 +313,8 @@ def submit_own_attempt(attempt_id: int, user, now: datetime | None = None) -> No
               for row in rows if row.id is not None]
     if scored:
         db.session.execute(SAVE_SCORES, [{"response_id": row.id, "fraction": values.get("fraction"),
-                                          "score": values.get("score"), "feedback": values["feedback"]}
+                                          "score": values.get("score"), "feedback": values["feedback"],
+                                          "criteria": values.get("criteria")}
                                          for row, values in scored])
     db.session.execute(CLOSE_ATTEMPT, {
         "attempt_id": attempt_id, "status": "submitted", "submitted_at": now,
@@ -329,7 +330,7 @@ def _finish(attempt: Attempt, now: datetime) -> None:
         for name, value in _scored_values(response).items():
             set_committed_value(response, name, value)
         rows.append({"response_id": response.id, "fraction": response.fraction, "score": response.score,
-                     "feedback": response.feedback})
+                     "feedback": response.feedback, "criteria": response.criteria})
     if rows:
         db.session.execute(SAVE_SCORES, rows)
     values = {"status": "submitted", "submitted_at": now, **_totals(attempt)}

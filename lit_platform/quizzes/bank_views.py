@@ -93,7 +93,7 @@ def _save_question_form(form, key, template, question=None, is_new=False):
     problems = []
     if form.validate_on_submit():
         data = form.question_data()
-        problems = data.problems()
+        problems = getattr(form, "reading_problems", []) + data.problems()
         if not problems:
             category = _chosen_category(form.category.data)
             saved, changed = services.save_question(key, category, data, current_user)
@@ -110,7 +110,7 @@ def _save_question_form(form, key, template, question=None, is_new=False):
 def _blank_spec(qtype: str) -> dict:
     return {"single_choice": {"choices": []}, "multiple_response": {"choices": []}, "true_false": {"answer": True},
             "short_answer": {"answers": []}, "numerical": {"answers": []}, "matching": {"pairs": []},
-            "ordering": {"items": []}, "essay": {}, "description": {}}[qtype]
+            "ordering": {"items": []}, "essay": {}, "description": {}}.get(qtype, {})
 
 
 @bp.route("/questions/<int:question_id>")
@@ -350,7 +350,8 @@ def regrade(quiz_id, question_id):
 @staff_only
 def attempt(attempt_id):
     return render_template("quizzes/review.html", attempt=queries.attempt_for_staff(attempt_id), get_type=get_type,
-                           staff_view=True, mark_form=MarkForm())
+                           staff_view=True, mark_form=MarkForm(),
+                           appendix_url=lambda response: url_for("exercises.response_appendix", response_id=response.id))
 
 
 @bp.route("/responses/<int:response_id>/mark", methods=["POST"])

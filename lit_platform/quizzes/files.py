@@ -18,7 +18,24 @@ TYPE_FIELDS = {
     "ordering": {"items"},
     "essay": {"guidance", "min_words"},
     "description": set(),
+    "search_strategy": {"framework", "syntaxes", "checks_before_submit", "min_synonyms", "concepts", "model", "rubric"},
+    "lateral_reading": {"claim", "source", "evidence", "moves", "verdict", "verdict_weight", "expert_route"},
+    "appraisal_checklist": {"study", "items", "require_reasons"},
 }
+#: the fields allowed inside the performance exercises' nested mappings
+NESTED_FIELDS = {
+    "concepts": {"name", "element", "terms", "headings", "required"},
+    "source": {"kind", "title", "image", "alt", "text"},
+    "evidence": {"title", "kind", "text"},
+    "moves": {"move", "prompt", "actions", "findings", "weight"},
+    "actions": {"text", "expert", "feedback"},
+    "findings": {"text", "correct", "feedback"},
+    "verdict": {"text", "correct", "feedback"},
+    "study": {"title", "design", "text"},
+    "items": {"key", "question", "expert", "explanation"},
+}
+#: YAML reads an unquoted yes / no as true / false; a checklist answer means the word
+CHECKLIST_ANSWERS = {True: "yes", False: "no"}
 QUIZ_FIELDS = {"key", "title", "description", "pass_mark", "attempts", "feedback", "shuffle_choices",
                "shuffle_questions", "questions_per_page", "time_limit_minutes", "questions"}
 
@@ -129,12 +146,58 @@ def _spec(node: LineDict, qtype: str, report) -> dict:
     if qtype == "ordering":
         raw = node.get("items") or []
         return {"items": [{"id": str(n), "text": _text(t)} for n, t in enumerate(raw if isinstance(raw, list) else [], 1)]}
+    if qtype in ("search_strategy", "lateral_reading", "appraisal_checklist"):
+        return _exercise_spec(node, qtype, report)
     if qtype == "essay":
         spec = {"guidance": _text(node.get("guidance"))}
         if node.get("min_words") is not None:
             spec["min_words"] = node.get("min_words")
         return spec
     return {}
+
+
+def _plain(value, report, key: str = "", line: int = 0):
+    """YAML values as plain JSON-ready values, reporting unknown fields in the known nested mappings."""
+    if isinstance(value, dict):
+        allowed = NESTED_FIELDS.get(key)
+        if allowed is not None and isinstance(value, LineDict):
+            for name in sorted(set(value) - allowed, key=str):
+                report(value.line_of(name), f"{key}: unknown field '{name}' (use {', '.join(sorted(allowed))})")
+        return {str(k): _plain(v, report, str(k), getattr(value, "line_of", lambda _: line)(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(item, report, key, getattr(value, "line", line)) for item in value]
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def _exercise_spec(node: LineDict, qtype: str, report) -> dict:
+    spec = {name: _plain(node[name], report, name, node.line_of(name)) for name in TYPE_FIELDS[qtype] if name in node}
+    if qtype == "appraisal_checklist":
+        for item in spec.get("items") or []:
+            if isinstance(item, dict) and isinstance(item.get("expert"), bool):
+                item["expert"] = CHECKLIST_ANSWERS[item["expert"]]
+        spec.setdefault("require_reasons", True)
+    if qtype == "search_strategy":
+        for concept in spec.get("concepts") or []:
+            if isinstance(concept, dict):
+                concept["terms"] = [str(t) for t in concept.get("terms") or []]
+                concept["headings"] = [str(h) for h in concept.get("headings") or []]
+    return spec
+
+
+def read_exercise_definition(text: str, qtype: str) -> tuple[dict, list[str]]:
+    """A performance exercise's fields written in YAML (as in the bank's form): its spec and any reading problems."""
+    data, problems = load_yaml(text, "the exercise")
+    if problems:
+        return {}, [f"cannot be read: {problems[0].message} (line {problems[0].line})"]
+    if not isinstance(data, LineDict):
+        return {}, ["needs its fields written as YAML, as in courses/README.md"]
+    found = []
+    for name in sorted(set(data) - TYPE_FIELDS[qtype], key=str):
+        found.append(f"has an unknown field '{name}' on line {data.line_of(name)}")
+    spec = _exercise_spec(data, qtype, lambda line, message: found.append(f"{message} (line {line})"))
+    return spec, found
 
 
 def read_question(node, filename: str, outcomes: set[str] | None = None) -> tuple[QuestionDefinition | None, list[Problem]]:

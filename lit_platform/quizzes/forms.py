@@ -238,9 +238,45 @@ class DescriptionForm(QuestionForm):
     qtype = "description"
 
 
+class ExerciseForm(QuestionForm):
+    """The performance exercises: their task is written in YAML, exactly as in a course's quiz files."""
+
+    definition = TextAreaField(
+        "The exercise (YAML)", validators=[Optional(), Length(max=100_000)],
+        description="The fields of this exercise type as in courses/README.md, section Performance exercises "
+                    "(without key, type, stem and the other fields above).",
+        render_kw={"rows": 24, "spellcheck": "false"})
+    #: problems reading the YAML itself, shown with the spec's own problems
+    reading_problems: list[str]
+
+    def answer_fields(self):
+        return ["definition"]
+
+    def spec(self):
+        from .files import read_exercise_definition
+        spec, self.reading_problems = read_exercise_definition(self.definition.data or "", self.qtype)
+        return spec
+
+    def load_spec(self, spec):
+        import yaml
+        self.definition.data = yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, width=100) if spec else ""
+
+
+class SearchStrategyForm(ExerciseForm):
+    qtype = "search_strategy"
+
+
+class LateralReadingForm(ExerciseForm):
+    qtype = "lateral_reading"
+
+
+class AppraisalChecklistForm(ExerciseForm):
+    qtype = "appraisal_checklist"
+
+
 QUESTION_FORMS = {form.qtype: form for form in (
     SingleChoiceForm, MultipleResponseForm, TrueFalseForm, ShortAnswerForm, NumericalForm, MatchingForm,
-    OrderingForm, EssayForm, DescriptionForm)}
+    OrderingForm, EssayForm, DescriptionForm, SearchStrategyForm, LateralReadingForm, AppraisalChecklistForm)}
 assert set(QUESTION_FORMS) == set(REGISTRY), "every question type needs a form"
 
 

@@ -231,6 +231,8 @@ class Response(db.Model):
     fraction: Mapped[float | None] = mapped_column(Float)
     score: Mapped[float | None] = mapped_column(Float)
     feedback: Mapped[list | None] = mapped_column(JSON)
+    #: rubric types: the fraction earned per criterion, {criterion id: 0..1}
+    criteria: Mapped[dict | None] = mapped_column(JSON)
     marker_comment: Mapped[str | None] = mapped_column(Text)
     marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -18,6 +18,7 @@ ids; a bool; a string; a number; {pair id: answer text}; a list of item ids; a s
 """
 from __future__ import annotations
 
+import importlib
 import math
 import re
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ class Scored:
 
     fraction: float | None
     feedback: list[str] = field(default_factory=list)
+    #: rubric types: the fraction earned on each criterion (criterion id -> 0..1)
+    criteria: dict[str, float] | None = None
 
     @property
     def state(self) -> str:
@@ -63,6 +66,16 @@ class QuestionType:
     auto_scored = True
     #: False for text-only items that take no response
     takes_response = True
+    #: True for tasks scored with a rubric, criterion by criterion (see `criteria`)
+    is_performance = False
+
+    def criteria(self, spec: dict) -> list[tuple[str, str]]:
+        """A rubric type's criteria as (id, label), in the order reports show them."""
+        return []
+
+    def values_from_form(self, form, name: str, spec: dict):
+        """The submitted values of one question, whose fields are named `name` or start with `name.`."""
+        return form.getlist(name)
 
     def validate(self, spec: dict) -> list[str]:
         """Problems with an answer spec, as sentences; empty when it is usable."""
@@ -339,6 +352,9 @@ class Matching(QuestionType):
         """Every answer a learner may pick, without repeats, sorted so no order gives anything away."""
         return sorted({p["answer"] for p in spec["pairs"]} | set(spec.get("distractors") or []), key=str.lower)
 
+    def values_from_form(self, form, name, spec):
+        return {pair["id"]: form.get(f"{name}.{pair['id']}", "") for pair in spec["pairs"]}
+
     def read_response(self, spec, values_by_pair: dict[str, str]):
         options = set(self.options(spec))
         answer = {}
@@ -374,6 +390,9 @@ class Ordering(QuestionType):
         problems = [] if len(set(ids)) == len(ids) else ["every item needs a distinct id"]
         problems += [f"item {n} has no text" for n, i in enumerate(items, 1) if not str(i.get("text", "")).strip()]
         return problems
+
+    def values_from_form(self, form, name, spec):
+        return [form.get(f"{name}.{item['id']}", "") for item in spec["items"]]
 
     def read_response(self, spec, values):
         """`values` holds each item's chosen position, in item order as given in the spec's ids."""
@@ -432,3 +451,7 @@ class Description(QuestionType):
 
     def score(self, spec, response):
         return Scored(None)
+
+
+# The performance exercises register their types here too; they build on the classes above.
+importlib.import_module("lit_platform.exercises.question_types")

@@ -15,12 +15,8 @@ bp = Blueprint("quizzes", __name__)
 
 def submitted_values(form, response):
     """The form values that belong to one question of the attempt."""
-    spec = response.version.spec
-    if response.version.type == "matching":
-        return {pair["id"]: form.get(f"r{response.id}.{pair['id']}", "") for pair in spec["pairs"]}
-    if response.version.type == "ordering":
-        return [form.get(f"r{response.id}.{item['id']}", "") for item in spec["items"]]
-    return form.getlist(f"r{response.id}")
+    version = response.version
+    return get_type(version.type).values_from_form(form, f"r{response.id}", version.spec)
 
 
 @bp.route("/quizzes")
@@ -104,7 +100,8 @@ def attempt_page(attempt_id, page):
                 return redirect(url_for("quizzes.summary", attempt_id=attempt.id))
             if go.isdigit() and 1 <= int(go) <= attempt.page_count:
                 return redirect(url_for("quizzes.attempt_page", attempt_id=attempt.id, page=int(go)))
-            anchor = f"q{check}" if check else None
+            check_search = request.form.get("check_search", type=int)
+            anchor = f"q{check}" if check else (f"r{check_search}-check-status" if check_search else None)
             return redirect(url_for("quizzes.attempt_page", attempt_id=attempt.id, page=page, _anchor=anchor))
     return render_template("quizzes/attempt.html", attempt=attempt, page=page, responses=on_page, errors=errors,
                            get_type=get_type)
@@ -124,7 +121,18 @@ def autosave(attempt_id, response_id):
         db.session.commit()
         return jsonify(saved=False, message=str(error)), 409
     db.session.commit()
-    return jsonify(saved=True, answered=response.is_answered, saved_at=utcnow().isoformat())
+    return jsonify(saved=True, answered=response.is_answered, saved_at=utcnow().isoformat(), **live_check(response))
+
+
+def live_check(response) -> dict:
+    """For types that check an answer as it is written: the checks on the saved answer, as HTML and one sentence."""
+    question_type = get_type(response.version.type)
+    template = getattr(question_type, "live_check_template", None)
+    if template is None:
+        return {}
+    review = question_type.check(response.version.spec, response.answer)
+    return {"check_html": render_template(template, review=review, response=response),
+            "check_summary": question_type.check_summary(review)}
 
 
 @bp.route("/attempts/<int:attempt_id>/summary")
@@ -157,4 +165,6 @@ def review(attempt_id):
     if attempt.status == "in_progress":
         return redirect(url_for("quizzes.attempt_page", attempt_id=attempt.id, page=1))
     return render_template("quizzes/review.html", attempt=attempt, get_type=get_type, staff_view=False,
-                           return_to=session.get("quiz_return", {}).get(str(attempt.quiz_id)))
+                           return_to=session.get("quiz_return", {}).get(str(attempt.quiz_id)),
+                           appendix_url=lambda response: url_for("exercises.response_appendix", response_id=response.id),
+                           save_search_url=lambda response: url_for("exercises.save_response", response_id=response.id))

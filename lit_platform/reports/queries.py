@@ -2,7 +2,8 @@
 
 Learning figures start from one row per participant (assessments.models.AssessmentResult), which the
 assessment services keep up to date as tests are handed in: the counted scores, and each counted
-test's item marks as a small array. No report reads the answers themselves.
+test's item marks as a small array. Only the performance tasks' section reads answers: their rubric
+results, per criterion, are kept with each answer.
 """
 from __future__ import annotations
 
@@ -61,6 +62,57 @@ class ResultRows:
     confidence: dict[tuple[int, bytes], Layout] = field(default_factory=dict)
 
 
+def _result_conditions(filters: ReportFilters, zone: str) -> list:
+    """Which results rows a learning report covers: the same rule for every learning query."""
+    r = AssessmentResult.__table__.c
+    conditions = [context_condition(filters, r.course_id, r.session_id)]
+    if filters.instrument:
+        conditions.append(r.instrument_id == filters.instrument)
+    unit = unit_condition(filters, r.user_id)
+    if unit is not None:
+        conditions.append(unit)
+    start, end = filters.utc_bounds(zone)
+    if start is not None:
+        conditions.append(r.last_at >= start)
+    if end is not None:
+        conditions.append(r.last_at < end)
+    return conditions
+
+
+@dataclass(frozen=True)
+class PerformancePair:
+    """One participant's answer to one performance task, before and after."""
+    question_id: int
+    type: str
+    spec: dict
+    pre_criteria: dict | None
+    post_criteria: dict | None
+    pre_answer: object
+    post_answer: object
+
+
+def performance_pairs(filters: ReportFilters, zone: str, types: tuple[str, ...]) -> list[PerformancePair]:
+    """The rubric results of each paired participant's performance tasks (answered before and after)."""
+    from sqlalchemy import and_
+    from sqlalchemy.orm import aliased
+
+    from ..quizzes.models import Response
+
+    r = AssessmentResult.__table__.c
+    pre, post = aliased(Response), aliased(Response)
+    pre_version, post_version = aliased(QuestionVersion), aliased(QuestionVersion)
+    query = (select(pre_version.question_id, post_version.type, post_version.spec, pre.criteria, post.criteria,
+                    pre.answer, post.answer)
+             .select_from(AssessmentResult.__table__)
+             .join(pre, pre.attempt_id == r.pre_attempt_id)
+             .join(pre_version, and_(pre_version.id == pre.question_version_id, pre_version.type.in_(types)))
+             .join(post, post.attempt_id == r.post_attempt_id)
+             .join(post_version, and_(post_version.id == post.question_version_id,
+                                      post_version.question_id == pre_version.question_id))
+             .where(r.conflict.is_(False), *_result_conditions(filters, zone)))
+    return [PerformancePair(*row) for row in db.session.execute(query)]
+
+
 def learning_rows(filters: ReportFilters, zone: str) -> ResultRows:
     """Every participant in scope: in the filters' courses or sessions and units, whose later test is in range.
 
@@ -74,17 +126,7 @@ def learning_rows(filters: ReportFilters, zone: str) -> ResultRows:
     query = (select(users.org_unit_id, *(r[column_] for column_ in SCALARS.values()), r.item_ids,
                     *(r[name] for name in ARRAYS), r.confidence_ids, *(r[name] for name in RATINGS))
              .select_from(AssessmentResult.__table__.outerjoin(User.__table__, users.id == r.user_id))
-             .where(context_condition(filters, r.course_id, r.session_id)))
-    if filters.instrument:
-        query = query.where(r.instrument_id == filters.instrument)
-    unit = unit_condition(filters, r.user_id)
-    if unit is not None:
-        query = query.where(unit)
-    start, end = filters.utc_bounds(zone)
-    if start is not None:
-        query = query.where(r.last_at >= start)
-    if end is not None:
-        query = query.where(r.last_at < end)
+             .where(*_result_conditions(filters, zone)))
 
     rows = ResultRows()
     scalar_columns = [rows.unit_id] + [getattr(rows, name) for name in SCALARS]

@@ -28,6 +28,7 @@
       .then(function (result) {
         if (!status || latest[id] !== sequence) { return; }  // a later save of this question will report
         status.textContent = result[0] ? (what === "flag" ? "Flag saved." : "Answer saved.") : result[1].message;
+        showCheck(section, result, what);
         var link = document.querySelector('.question-nav a[href$="#q' + id + '"]');
         if (link && result[0]) { link.classList.toggle("answered", result[1].answered); }
       })
@@ -36,8 +37,26 @@
       });
   }
 
+  // Questions that check an answer as it is written (the search builder): show the checks on
+  // what was just saved, and announce them when the learner asks or leaves the field.
+  function showCheck(section, result, what) {
+    if (!result[0] || result[1].check_html === undefined) { return; }
+    var region = section.querySelector("[data-search-check]");
+    if (region) { region.innerHTML = result[1].check_html; }
+    var announce = section.querySelector("[data-check-status]");
+    if (announce && (what === "check" || what === "answer")) { announce.textContent = result[1].check_summary; }
+  }
+
   var timers = {};
   if (form) {
+    form.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-check-search]");
+      if (!button) { return; }
+      event.preventDefault();
+      var announce = button.closest("[data-response-id]").querySelector("[data-check-status]");
+      if (announce) { announce.textContent = "Checking your search…"; }
+      save(button.closest("[data-response-id]"), "check");
+    });
     form.addEventListener("change", function (event) {
       var section = event.target.closest("[data-response-id]");
       if (section) { save(section, event.target.name === "flag" ? "flag" : "answer"); }
