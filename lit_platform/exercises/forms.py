@@ -2,6 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, FieldList, Form, FormField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ..admin.forms import choices
 from .search_syntax import SYNTAXES
 
 PLAN_ROWS = 5
@@ -22,7 +23,7 @@ class SavedSearchForm(FlaskForm):
                         validators=[DataRequired("Give the search a title."), Length(max=200)])
     question = TextAreaField("The question it answers", filters=[_strip], validators=[Length(max=2000)],
                              render_kw={"rows": 2})
-    syntax = RadioField("Search syntax", choices=list(SYNTAXES.items()), default="pubmed",
+    syntax = RadioField("Search syntax", choices=choices(SYNTAXES.items()), default="pubmed",
                         validators=[DataRequired("Choose the syntax the search is written in.")])
     plan = FieldList(FormField(PlanRowForm), min_entries=PLAN_ROWS, max_entries=PLAN_ROWS)
     search = TextAreaField("Search", validators=[DataRequired("Write the search, one search line per line."),

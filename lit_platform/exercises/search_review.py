@@ -335,7 +335,8 @@ def _covered_entries(concept: Concept, search_terms: list[Term], raw: str) -> li
                 used.append(heading)
         return used
     words = " " + " ".join(re.findall(r"[\w'*$#?-]+", raw.lower())) + " "
-    return [entry for entry in concept.entries
+    # Without a readable search there is no telling a subject heading from a word: count words only.
+    return [entry for entry in concept.terms
             if any(entries_match(chunk, entry) for chunk in _chunks(words, len(clean(entry).split())))]
 
 
