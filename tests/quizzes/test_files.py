@@ -117,7 +117,8 @@ def test_each_kind_of_error_is_reported_with_its_line(tmp_path):
         (12, "question 'b.one': has no outcome code (course outcomes: SE1)"),
         (12, "question 'b.one': the answer must be true or false"),
         (17, "question 'b.three': unknown type 'essay_long' (use one of single_choice, multiple_response, "
-             "true_false, short_answer, numerical, matching, ordering, essay, description)"),
+             "true_false, short_answer, numerical, matching, ordering, essay, description, search_strategy, "
+                 "lateral_reading, appraisal_checklist)"),
         (19, "question 'b.four': answer 1 needs a number as its value"),
     ]
     assert str(problems[0]).startswith(f"{path}, line 4: ")

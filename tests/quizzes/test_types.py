@@ -13,7 +13,8 @@ def score(qtype, response):
 
 
 def test_every_sample_spec_is_valid():
-    assert {q.type for q in sample_questions()} == set(REGISTRY)
+    # the performance exercises have their own specs and tests in tests/exercises
+    assert {q.type for q in sample_questions()} == {name for name, kind in REGISTRY.items() if not kind.is_performance}
     for question in sample_questions():
         assert get_type(question.type).validate(question.spec) == []
 
