@@ -255,8 +255,8 @@ class AppraisalChecklist(PerformanceType):
         values = []
         answers = list(appraisal.ANSWERS)
         for n, item in enumerate(spec["items"]):
-            # a novice agrees with the expert on about one item in three, an expert reader on most
-            agree = n % 5 != 4 if good else n % 3 == 0
+            # a novice agrees with the expert on about one item in three
+            agree = good or n % 3 == 0
             answer = item["expert"] if agree else answers[(answers.index(item["expert"]) + 1) % len(answers)]
             values += [(f"{item['key']}.answer", answer), (f"{item['key']}.why", "See the methods section.")]
         return MultiDict(values)

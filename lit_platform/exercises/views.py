@@ -74,7 +74,7 @@ def edit(search_id):
         services.fill_form(form, saved)
     review = _check(saved)
     return render_template("exercises/edit.html", form=form, saved=saved, review=review,
-                           translation=search_review.translation_of(review.parsed), qtype=get_type("search_strategy"))
+                           qtype=get_type("search_strategy"))
 
 
 @bp.route("/searches/<int:search_id>/appendix.txt")

@@ -12,6 +12,7 @@ queued and no audit events are written: nothing here happened.
 """
 from __future__ import annotations
 
+import json
 import math
 import random
 from collections import Counter, defaultdict
@@ -257,6 +258,11 @@ class _Item:
     right: object = None
     partial: list = field(default_factory=list)  # [(answer, fraction)] with 0 < fraction < 1
     wrong: list = field(default_factory=list)  # [(answer, fraction)] with the lowest fractions
+    #: performance tasks: the rubric criteria each candidate answer earns, by the answer's JSON
+    criteria: dict = field(default_factory=dict)
+
+    def criteria_of(self, answer) -> dict | None:
+        return self.criteria.get(json.dumps(answer, sort_keys=True)) if self.criteria else None
 
 
 @dataclass
@@ -275,6 +281,16 @@ class _Instrument:
     @property
     def has_forms(self) -> bool:
         return "B" in self.forms
+
+
+def _performance_candidates(version) -> tuple[object, list, list, dict]:
+    """A performance task's expert answer and a typical novice's, with the rubric criteria each earns."""
+    question_type = get_type(version.type)
+    answers = [question_type.read_response(version.spec, question_type.demo_values(version.spec, good))
+               for good in (True, False)]
+    scored = [question_type.score(version.spec, answer) for answer in answers]
+    criteria = {json.dumps(answer, sort_keys=True): result.criteria for answer, result in zip(answers, scored)}
+    return answers[0], [], [(answers[1], scored[1].fraction)], criteria
 
 
 def _candidates(version) -> tuple[object, list, list]:
@@ -365,12 +381,16 @@ def _load_instruments(rng: random.Random) -> dict[int, _Instrument]:
                     else:
                         params[question_id] = (rng.uniform(0.7, 1.9), max(-1.8, min(1.8, rng.gauss(0.0, 0.75))))
                 a, b = params[question_id]
-                right, partial, wrong = _candidates(version)
+                criteria = {}
+                if question_type.is_performance:
+                    right, partial, wrong, criteria = _performance_candidates(version)
+                else:
+                    right, partial, wrong = _candidates(version)
                 guess = {"single_choice": 0.6 / max(2, len(version.spec.get("choices", []))),
                          "true_false": 0.35}.get(version.type, 0.0)
                 items.append(_Item(question_id, version.id, version.points if slot_points is None else slot_points,
                                    question_type.takes_response, question_type.auto_scored, a, b, guess,
-                                   right, partial, wrong))
+                                   right, partial, wrong, criteria))
             if items:
                 forms[form] = _Form(quiz_id, items, sum(i.points for i in items if i.takes_response))
         keys = list(db.session.scalars(select(ConfidenceItem.key).where(ConfidenceItem.instrument_id == instrument.id)
@@ -712,7 +732,8 @@ class _Generator:
                 answer, fraction = item.wrong[rng.randrange(len(item.wrong))]
             score = fraction * item.points
             total += score
-            row.update(answer=answer, answered_at=started + step * position, fraction=fraction, score=score)
+            row.update(answer=answer, answered_at=started + step * position, fraction=fraction, score=score,
+                       criteria=item.criteria_of(answer))
             writer.add(responses, row)
         writer.add(Attempt.__table__, {
             "id": attempt_id, "quiz_id": quiz.quiz_id, "user_id": user_id, "number": number, "status": "submitted",

@@ -83,6 +83,20 @@ def test_generates_a_consistent_teaching_service(app, make):
 
         means = phase_means()
         assert means["post"] > means["pre"] + 0.1
+
+        # The performance tasks are answered, and each answer carries the rubric criteria its score came from.
+        from lit_platform.quizzes.models import QuestionVersion
+        from lit_platform.quizzes.types import get_type
+        performance = db.session.execute(
+            select(QuestionVersion.type, QuestionVersion.spec, Response.answer, Response.fraction, Response.criteria)
+            .join(Response, Response.question_version_id == QuestionVersion.id)
+            .where(QuestionVersion.type.in_(("search_strategy", "lateral_reading", "appraisal_checklist")),
+                   Response.answer.is_not(None))).all()
+        assert {row.type for row in performance} == {"search_strategy", "lateral_reading", "appraisal_checklist"}
+        for kind, spec, answer, fraction, criteria in performance:
+            scored = get_type(kind).score(spec, answer)
+            assert (fraction, criteria) == (pytest.approx(scored.fraction), scored.criteria)
+        assert {row.fraction == 1 for row in performance} == {True, False}
         assert sum(context_results(course_id=course_id).summary.paired
                    for course_id in db.session.scalars(select(Course.id))) > 5
 
