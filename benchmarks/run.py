@@ -74,7 +74,14 @@ SCENARIOS = [
     # Each request submits a different prepared 10-question attempt through the real route
     # (benchmarks/submissions.py); scoring and storing happen in one transaction.
     Scenario("submit-attempt", "/attempts/<id>/submit", lua="submit.lua", baseline="insert-baseline"),
+    # Autosaving answers in the module 5 quiz: a short answer, and a search strategy whose checks
+    # (parse, syntax and concept checks, tree, translation) come back with the save.
+    Scenario("autosave-short", "/attempts/<id>/responses/<id>", "learner", lua="autosave_short.lua",
+             baseline="insert-baseline"),
+    Scenario("autosave-search", "/attempts/<id>/responses/<id>", "learner", lua="autosave_search.lua",
+             baseline="insert-baseline"),
 ]
+AUTOSAVE_QUIZ = "searching-05-check"
 SUBMIT = "submit-attempt"
 
 
@@ -146,9 +153,35 @@ def load_demo(database_url: str) -> dict[str, tuple[str, str]]:
 
         learner = db.session.scalar(select(User).where(User.email == dict((r, e) for r, e, _ in accounts)["learner"]))
         mark_pretest_done(db.session.scalar(select(Course.id).where(Course.slug == MODULE_COURSE)), learner)
+        prepare_autosave(learner)
         db.session.commit()
         db.engine.dispose()
     return {role: (email, password) for role, email, password in accounts}
+
+
+def prepare_autosave(learner) -> None:
+    """An open attempt at the module 5 quiz for the learner; the autosave scenarios' routes and bodies."""
+    from urllib.parse import urlencode
+
+    from sqlalchemy import select
+
+    from lit_platform.extensions import db
+    from lit_platform.quizzes.attempts import start_attempt
+    from lit_platform.quizzes.models import Quiz
+
+    attempt = start_attempt(db.session.scalar(select(Quiz).where(Quiz.key == AUTOSAVE_QUIZ)), learner)
+    by_type = {response.version.type: response for response in attempt.responses}
+    search, short = by_type["search_strategy"], by_type["short_answer"]
+    spec = search.version.spec
+    fields = {f"r{search.id}.syntax": "ovid", f"r{search.id}.search": spec["model"]["ovid"]}
+    for n, concept in enumerate(spec["concepts"][:4], 1):
+        fields[f"r{search.id}.plan.{n}.name"] = concept["name"]
+        fields[f"r{search.id}.plan.{n}.terms"] = "\n".join(concept.get("terms", []) + concept.get("headings", []))
+    os.environ["LIT_BENCH_AUTOSAVE_SEARCH_PATH"] = f"/attempts/{attempt.id}/responses/{search.id}"
+    os.environ["LIT_BENCH_AUTOSAVE_SEARCH_BODY"] = urlencode(fields)
+    os.environ["LIT_BENCH_AUTOSAVE_SHORT_PATH"] = f"/attempts/{attempt.id}/responses/{short.id}"
+    os.environ["LIT_BENCH_AUTOSAVE_SHORT_BODY"] = urlencode({f"r{short.id}": "MeSH"})
+    log(f"autosave scenarios: attempt {attempt.id}, a {len(spec['model']['ovid'].splitlines())}-line Ovid search")
 
 
 # Server --------------------------------------------------------------------------------------

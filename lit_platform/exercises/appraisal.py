@@ -20,11 +20,19 @@ class Kappa:
 
 def cohen_kappa(pairs: list[tuple[str, str]]) -> Kappa:
     """Cohen's kappa for two raters' answers to the same items, as (rater A, rater B) pairs."""
-    n = len(pairs)
+    return kappa_from_counts(Counter(pairs))
+
+
+def kappa_from_counts(counts: Counter) -> Kappa:
+    """Cohen's kappa from how often each (rater A, rater B) pair of answers occurred."""
+    n = sum(counts.values())
     if n == 0:
         return Kappa(None, "no items were answered")
-    observed = sum(1 for a, b in pairs if a == b) / n
-    first, second = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
+    observed = sum(count for (a, b), count in counts.items() if a == b) / n
+    first, second = Counter(), Counter()
+    for (a, b), count in counts.items():
+        first[a] += count
+        second[b] += count
     expected = sum(first[c] * second[c] for c in set(first) | set(second)) / (n * n)
     if expected >= 1 - 1e-12:
         return Kappa(None, "both gave the same answer to every item, so agreement beyond chance cannot be measured")

@@ -77,7 +77,7 @@ def build(filters: ReportFilters, zone: str, min_group: int, filter_labels: dict
                      _item_analysis(figures.post_tests(rows, arrays), infos, questions, hide,
                                     {c.question_id: c.before_facility for c in changes})]
         if tests_in_scope:
-            sections.append(_performance(queries.performance_pairs(filters, zone, PERFORMANCE_TYPES), questions, hide))
+            sections.append(_performance(queries.performance_tasks(filters, zone, PERFORMANCE_TYPES), questions, hide))
     return ReportDocument(key="learning", title="Learning: before and after teaching", generated_at=generated_now(),
                           filters=describe_filters(filters, filter_labels), sections=sections, methods=METHODS,
                           min_group=min_group)
@@ -286,71 +286,52 @@ def _item_change(changes, questions, hide: Suppressor) -> Section:
     return section
 
 
-def _performance(pairs, questions, hide: Suppressor) -> Section:
+def _performance(tasks, questions, hide: Suppressor) -> Section:
     """Each performance task's rubric, criterion by criterion, before and after (paired learners)."""
+    from ..exercises.appraisal import kappa_from_counts
+    from ..extensions import db
+    from ..quizzes.models import QuestionVersion
     from ..quizzes.types import get_type
 
     section = Section("performance", "Performance tasks: each rubric criterion before and after")
-    by_question: dict[int, list] = {}
-    for pair in pairs:
-        by_question.setdefault(pair.question_id, []).append(pair)
-    if not by_question:
+    if not tasks:
         section.summary.append("This test has no performance tasks answered both before and after.")
         return section
-    tasks = []
-    for question_id, group in sorted(by_question.items()):
-        key, title, outcome = questions.get(question_id, ("", "", ""))
-        latest = group[-1]
+    json_tasks = []
+    for task in tasks:
+        key, title, outcome = questions.get(task.question_id, ("", "", ""))
         label = f"{key}: {title}" if title else key
-        if not hide.enough(len(group)):
-            section.summary.append(hide.too_few_sentence(len(group), f"the task {label}"))
+        if not hide.enough(task.learners):
+            section.summary.append(hide.too_few_sentence(task.learners, f"the task {label}"))
             continue
+        spec = db.session.get(QuestionVersion, task.version_id).spec
         rows = []
-        for criterion, criterion_label in get_type(latest.type).criteria(latest.spec):
-            values = [((p.pre_criteria or {}).get(criterion), (p.post_criteria or {}).get(criterion)) for p in group]
-            values = [(a, b) for a, b in values if a is not None and b is not None]
-            if not values:
+        for criterion, criterion_label in get_type(task.type).criteria(spec):
+            tally = task.criteria.get(criterion)
+            if tally is None or not tally.n:
                 continue
-            before = sum(a for a, _ in values) / len(values)
-            after = sum(b for _, b in values) / len(values)
-            better = sum(1 for a, b in values if b > a + 1e-9)
-            worse = sum(1 for a, b in values if b < a - 1e-9)
-            rows.append([criterion_label, hide.count(len(values)), 100 * before, 100 * after, 100 * (after - before),
-                         better, len(values) - better - worse, worse])
+            before, after = tally.before / tally.n, tally.after / tally.n
+            rows.append([criterion_label, hide.count(tally.n), 100 * before, 100 * after, 100 * (after - before),
+                         tally.better, tally.n - tally.better - tally.worse, tally.worse])
         table = Table(f"{label} ({outcome})" if outcome else label,
                       ["Criterion", "Learners", "Before (%)", "After (%)", "Change (points)", "Better", "Same", "Worse"],
                       rows, decimals=0)
         section.tables.append(table)
-        task = {"question_id": question_id, "key": key, "type": latest.type, "learners": len(group),
+        data = {"question_id": task.question_id, "key": key, "type": task.type, "learners": task.learners,
                 "criteria": [dict(zip(("criterion", "learners", "before", "after", "change", "better", "same", "worse"),
                                       row)) for row in rows]}
-        if latest.type == "appraisal_checklist":
-            expert = {item["key"]: item["expert"] for item in latest.spec.get("items") or []}
-            kappas = [_pooled_kappa([p.pre_answer for p in group], expert),
-                      _pooled_kappa([p.post_answer for p in group], expert)]
+        if task.type == "appraisal_checklist":
+            kappas = [kappa_from_counts(task.answers_before), kappa_from_counts(task.answers_after)]
             table.note = ("Agreement with the expert beyond chance, every learner's answers pooled (Cohen's kappa): "
                           + ", ".join(f"{when} {k.value:.2f}" if k.value is not None else f"{when} not measurable"
                                       for when, k in zip(("before", "after"), kappas)) + ".")
-            task["kappa_before"], task["kappa_after"] = kappas[0].value, kappas[1].value
-        tasks.append(task)
-    section.data["tasks"] = tasks
-    if tasks:
+            data["kappa_before"], data["kappa_after"] = kappas[0].value, kappas[1].value
+        json_tasks.append(data)
+    section.data["tasks"] = json_tasks
+    if json_tasks:
         section.summary.append("What learners could do, not only what they knew: each task's rubric, criterion by "
                                "criterion, for the learners who did it both before and after.")
     return section
-
-
-def _pooled_kappa(answers, expert: dict[str, str]):
-    """Cohen's kappa of every learner's checklist answers against the expert's, pooled over learners and items."""
-    from ..exercises.appraisal import cohen_kappa
-
-    pairs = []
-    for answer in answers:
-        for item_key, right in expert.items():
-            given = ((answer or {}).get(item_key) or {}).get("answer")
-            if given:
-                pairs.append((given, right))
-    return cohen_kappa(pairs)
 
 
 def _item_analysis(tests, infos, questions, hide: Suppressor, facility_before: dict[int, float | None]) -> Section:

@@ -7,7 +7,7 @@ results, per criterion, are kept with each answer.
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -79,30 +79,46 @@ def _result_conditions(filters: ReportFilters, zone: str) -> list:
     return conditions
 
 
-@dataclass(frozen=True)
-class PerformancePair:
-    """One participant's answer to one performance task, before and after."""
+@dataclass
+class CriterionTally:
+    """One rubric criterion over the paired learners: sums of the shares achieved, and who changed how."""
+    n: int = 0
+    before: float = 0.0
+    after: float = 0.0
+    better: int = 0
+    worse: int = 0
+
+
+@dataclass
+class PerformanceTask:
+    """One performance task's rubric results, tallied over the participants who did it before and after."""
     question_id: int
     type: str
-    spec: dict
-    pre_criteria: dict | None
-    post_criteria: dict | None
-    pre_answer: object
-    post_answer: object
+    version_id: int
+    learners: int = 0
+    criteria: dict[str, CriterionTally] = field(default_factory=lambda: defaultdict(CriterionTally))
+    #: checklists only: how often each (learner's answer, expert's answer) pair occurred, before and after
+    answers_before: Counter = field(default_factory=Counter)
+    answers_after: Counter = field(default_factory=Counter)
 
 
-def performance_pairs(filters: ReportFilters, zone: str, types: tuple[str, ...]) -> list[PerformancePair]:
-    """The rubric results of each paired participant's performance tasks (answered before and after)."""
-    from sqlalchemy import and_
+def performance_tasks(filters: ReportFilters, zone: str, types: tuple[str, ...]) -> list[PerformanceTask]:
+    """Each performance task's rubric criteria, before and after, over the paired participants in scope.
+
+    Streams the responses and keeps only running totals, so memory does not grow with the learners.
+    """
+    from sqlalchemy import and_, type_coerce
     from sqlalchemy.orm import aliased
+    from sqlalchemy.types import JSON
 
     from ..quizzes.models import Response
 
     r = AssessmentResult.__table__.c
     pre, post = aliased(Response), aliased(Response)
     pre_version, post_version = aliased(QuestionVersion), aliased(QuestionVersion)
-    query = (select(pre_version.question_id, post_version.type, post_version.spec, pre.criteria, post.criteria,
-                    pre.answer, post.answer)
+    checklist = post_version.type == "appraisal_checklist"
+    query = (select(pre_version.question_id, post_version.type, post_version.id, pre.criteria, post.criteria,
+                    type_coerce(case((checklist, pre.answer)), JSON), type_coerce(case((checklist, post.answer)), JSON))
              .select_from(AssessmentResult.__table__)
              .join(pre, pre.attempt_id == r.pre_attempt_id)
              .join(pre_version, and_(pre_version.id == pre.question_version_id, pre_version.type.in_(types)))
@@ -110,7 +126,36 @@ def performance_pairs(filters: ReportFilters, zone: str, types: tuple[str, ...])
              .join(post_version, and_(post_version.id == post.question_version_id,
                                       post_version.question_id == pre_version.question_id))
              .where(r.conflict.is_(False), *_result_conditions(filters, zone)))
-    return [PerformancePair(*row) for row in db.session.execute(query)]
+    tasks: dict[int, PerformanceTask] = {}
+    experts: dict[int, dict[str, str]] = {}
+    result = db.session.connection().execute(query.execution_options(stream_results=True))
+    while chunk := result.fetchmany(10_000):
+        for question_id, kind, version_id, before, after, answer_before, answer_after in chunk:
+            task = tasks.get(question_id)
+            if task is None:
+                task = tasks[question_id] = PerformanceTask(question_id, kind, version_id)
+            task.version_id = max(task.version_id, version_id)
+            task.learners += 1
+            before, after = before or {}, after or {}
+            for criterion, value in after.items():
+                if criterion in before:
+                    tally = task.criteria[criterion]
+                    tally.n += 1
+                    tally.before += before[criterion]
+                    tally.after += value
+                    tally.better += value > before[criterion] + 1e-9
+                    tally.worse += value < before[criterion] - 1e-9
+            if kind == "appraisal_checklist":
+                expert = experts.get(version_id)
+                if expert is None:
+                    spec = db.session.get(QuestionVersion, version_id).spec
+                    expert = experts[version_id] = {item["key"]: item["expert"] for item in spec.get("items") or []}
+                for counts, answer in ((task.answers_before, answer_before), (task.answers_after, answer_after)):
+                    for item_key, right in expert.items():
+                        given = ((answer or {}).get(item_key) or {}).get("answer")
+                        if given:
+                            counts[(given, right)] += 1
+    return [tasks[question_id] for question_id in sorted(tasks)]
 
 
 def learning_rows(filters: ReportFilters, zone: str) -> ResultRows:

@@ -50,7 +50,7 @@ def test_a_learner_is_scored_on_agreement_item_by_item_with_kappa_explained():
     assert values["criteria"] == {"randomised": 1.0, "concealed": 0.0, "blinded": 1.0, "followed": 1.0}
     # learner yes,yes,no,yes vs expert yes,cant_tell,no,yes: po 0.75; pe = 3/4*2/4 + 1/4*1/4 = 0.4375
     expected = (0.75 - 0.4375) / (1 - 0.4375)
-    assert f"3 of 4 items (75%)" in values["feedback"][0]
+    assert "3 of 4 items (75%)" in values["feedback"][0]
     assert f"{expected:.2f}" in values["feedback"][0]
 
 
