@@ -93,6 +93,94 @@ def demo_data_command(learners, seed, today):
                f"learners as learner1@{demo_data.SYNTHETIC_DOMAIN} ...; password: {demo_data.PASSWORD}")
 
 
+# backup and restore --------------------------------------------------------------------------
+
+@main.command("backup")
+@click.argument("path", required=False, type=click.Path())
+@click.option("--force", is_flag=True, help="Replace PATH if it already exists.")
+@with_appcontext
+def backup_command(path, force):
+    """Copy the database while the app runs, check the copy and describe it.
+
+    SQLite: the online backup API; PostgreSQL: pg_dump --format=custom. PATH is a file, or a folder
+    for lit-YYYYMMDD-HHMMSS.sqlite3 (.dump on PostgreSQL, UTC time); default instance/backups/.
+    """
+    from pathlib import Path
+
+    from .core import backup
+
+    url = db.engine.url.render_as_string(hide_password=False)  # relative SQLite paths resolved as the app does
+    default_folder = Path(current_app.instance_path) / "backups"
+    try:
+        if backup.is_postgresql(url):
+            summary = backup.backup_postgresql(url, backup.backup_target(path, default_folder, ".dump"),
+                                               force=force)
+        else:
+            summary = backup.backup_sqlite(url, backup.backup_target(path, default_folder, ".sqlite3"),
+                                           force=force)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    for line in summary.lines():
+        click.echo(line)
+
+
+@main.command("restore")
+@click.argument("path", type=click.Path())
+@click.option("--yes", is_flag=True, help="Restore without asking first (for scripts).")
+@with_appcontext
+def restore_command(path, yes):
+    """Bring back an SQLite backup written by lit backup, then upgrade its schema to the latest.
+
+    The backup is checked first; the current database is kept as <name>.before-restore-<time>.
+    Stop the app servers first: the database must not be in use.
+    """
+    from flask_migrate import upgrade
+
+    from .core import backup
+
+    url = db.engine.url.render_as_string(hide_password=False)
+    if not backup.is_sqlite(url):
+        raise click.ClickException("lit restore brings back SQLite backups only; this database is PostgreSQL. "
+                                   "Restore a pg_dump archive with pg_restore, as the README's Backups section "
+                                   "shows. Nothing was changed.")
+    db.engine.dispose()  # this command's own connections must not count as the database being in use
+    revisions, head = backup.migration_revisions(current_app.extensions["migrate"].directory)
+    try:
+        summary = backup.inspect_backup(path, revisions)
+        target = backup.sqlite_path(url)
+        backup.refuse_if_in_use(target)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{path}: integrity ok, {summary.describe()}.")
+    if not yes:
+        try:
+            confirmed = click.confirm(f"Replace {target} with this backup? The current database is kept "
+                                      "beside it", default=False)
+        except click.Abort:
+            confirmed = False
+        if not confirmed:
+            raise click.ClickException("Nothing was changed (add --yes to restore without this question).")
+    try:
+        report = backup.restore_sqlite(path, url, revisions)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    for line in report.lines():
+        click.echo(line)
+    if summary.revision == head:
+        click.echo(f"The schema is already at the latest revision ({head}).")
+        return
+    try:
+        upgrade()
+    except Exception as error:
+        raise click.ClickException(
+            f"The backup was restored, but upgrading its schema from revision {summary.revision} failed "
+            f"({type(error).__name__}: {error}). Run lit db upgrade to try again"
+            + (f"; the previous database is kept as {report.kept_as}." if report.kept_as else ".")) from None
+    finally:
+        db.engine.dispose()
+    click.echo(f"Upgraded the schema from revision {summary.revision} to {head}.")
+
+
 # users ---------------------------------------------------------------------------------------
 
 @main.group("users")
