@@ -73,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     from .quizzes.views import bp as quizzes_bp
     from .reports import api as _reports_api  # noqa: F401  (adds /api/v1/reports/* to the API blueprint)
     from .reports.views import bp as reports_bp
+    from .privacy.views import bp as privacy_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
@@ -87,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(exercises_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(privacy_bp)
 
 
 @event.listens_for(Engine, "connect")

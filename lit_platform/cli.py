@@ -500,3 +500,122 @@ def assessments_invite_delayed():
         lambda course: external_url("assessments.course_test", slug=course.slug, phase="delayed"))
     db.session.commit()
     click.echo(f"{count} invitation(s) queued; `lit outbox send` delivers them.")
+
+
+# personal data: copies and retention ------------------------------------------------------------
+
+def _as_of(value):
+    """--as-of YYYY-MM-DD[THH:MM] (UTC), or now."""
+    from datetime import timezone
+
+    from .core.types import utcnow
+
+    return value.replace(tzinfo=timezone.utc) if value else utcnow()
+
+
+_AS_OF = click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"]), default=None,
+                      help="Count retention periods back from this UTC time instead of now (for checks).")
+
+
+@main.group("privacy")
+def privacy_group():
+    """Personal data: a person's copy of their data."""
+
+
+@privacy_group.command("export")
+@click.option("--email", required=True, help="The account whose data to export.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True), help="The zip to write.")
+@with_appcontext
+def privacy_export(email, output):
+    """Write a copy of one person's data (JSON and a readable page, in a zip) to a file."""
+    from .accounts.services import find_user_by_email
+    from .audit import record_event
+    from .core.types import utcnow
+    from .privacy.export import build_zip
+
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"There is no account with the e-mail address {email}.")
+    with open(output, "wb") as handle:
+        handle.write(build_zip(user, current_app.config, utcnow()))
+    record_event("privacy.export_written", None, "user", user.id)
+    db.session.commit()
+    click.echo(f"Wrote {output}.")
+
+
+@main.group("retention")
+def retention_group():
+    """Find data past its retention period, approve, then erase or anonymise it."""
+
+
+@retention_group.command("review")
+@_AS_OF
+@with_appcontext
+def retention_review(as_of):
+    """List what has passed its retention period, with counts, and record it as a review to approve."""
+    from .privacy import retention
+
+    now = _as_of(as_of)
+    review = retention.start_review(current_app.config, now)
+    for rule in retention.RULES:
+        count = review.count(rule.key) if review else 0
+        period = retention.period_in_words(rule, current_app.config)
+        click.echo(f"{count:>8}  {rule.finds} (kept {period}): {rule.does}")
+    if review is None:
+        click.echo("Nothing has passed its retention period; no review recorded.")
+        return
+    db.session.commit()
+    click.echo(f"Recorded review {review.id}. An administrator approves it (`lit retention approve {review.id} "
+               f"--by EMAIL`, or Administration > Personal data > Retention reviews); then run `lit retention apply`.")
+
+
+@retention_group.command("approve")
+@click.argument("review_id", type=int)
+@click.option("--by", "email", required=True, help="E-mail address of the approving administrator.")
+@with_appcontext
+def retention_approve(review_id, email):
+    """Approve a pending review (recorded in the audit log under the administrator's name)."""
+    from .accounts.services import find_user_by_email
+    from .core.types import utcnow
+    from .privacy import retention
+    from .privacy.models import RetentionReview
+
+    review = db.session.get(RetentionReview, review_id)
+    if review is None:
+        raise click.ClickException(f"There is no review {review_id}.")
+    try:
+        retention.approve_review(review, find_user_by_email(email), utcnow())
+    except retention.RetentionError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Approved review {review_id}; `lit retention apply` carries it out.")
+
+
+@retention_group.command("apply")
+@click.argument("review_id", type=int, required=False)
+@_AS_OF
+@with_appcontext
+def retention_apply(review_id, as_of):
+    """Erase or anonymise what approved reviews list (all of them, or REVIEW_ID), if it still qualifies."""
+    from .privacy import retention
+    from .privacy.models import RetentionReview
+    from .privacy.queries import approved_reviews
+
+    now = _as_of(as_of)
+    chosen = [db.session.get(RetentionReview, review_id)] if review_id else approved_reviews()
+    if review_id and chosen[0] is None:
+        raise click.ClickException(f"There is no review {review_id}.")
+    if not chosen:
+        click.echo("No approved review is waiting to be applied.")
+        return
+    for review in chosen:
+        try:
+            summary = retention.apply_review(review, current_app.config, now)
+        except retention.RetentionError as error:
+            db.session.rollback()
+            raise click.ClickException(str(error)) from None
+        db.session.commit()
+        for key, counts in summary.items():
+            rule = retention.RULES_BY_KEY[key]
+            click.echo(f"review {review.id}: {counts['done']} {rule.finds} {rule.does}"
+                       + (f"; {counts['skipped']} left alone (no longer due)" if counts["skipped"] else ""))

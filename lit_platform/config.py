@@ -1,5 +1,9 @@
 """Settings read from the environment, with development defaults."""
+import hashlib
+import hmac
+import logging
 import os
+from functools import lru_cache
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +49,12 @@ def from_environment() -> dict:
         "LIT_SMTP_STARTTLS": _bool("LIT_SMTP_STARTTLS", False),
         "LIT_MAIL_FROM": os.environ.get("LIT_MAIL_FROM", "library-learning@localhost"),
         "LIT_OUTBOX_MAX_TRIES": int(os.environ.get("LIT_OUTBOX_MAX_TRIES", "5")),
+        # Personal data (privacy/): the key of report pseudonyms, kept outside the database (see pseudonym_key);
+        # retention periods and lawful bases overriding the registry's, as JSON objects keyed by table name.
+        "LIT_PSEUDONYM_KEY": os.environ.get("LIT_PSEUDONYM_KEY", ""),
+        "LIT_RETENTION": os.environ.get("LIT_RETENTION", ""),
+        "LIT_LAWFUL_BASIS": os.environ.get("LIT_LAWFUL_BASIS", ""),
+        "LIT_PRIVACY_CONTACT": os.environ.get("LIT_PRIVACY_CONTACT", ""),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "LIT_INSECURE_COOKIES": _bool("LIT_INSECURE_COOKIES", False),
@@ -73,7 +83,7 @@ def secure_cookies(config) -> bool:
 
 
 def check_production_safety(config) -> None:
-    """Refuse to start in production with a development secret key."""
+    """Refuse to start in production with a development secret key (or a short pseudonym key)."""
     if config.get("LIT_ENV") == "production":
         key = config.get("SECRET_KEY") or ""
         if key == DEVELOPMENT_SECRET or len(key) < 32:
@@ -81,3 +91,25 @@ def check_production_safety(config) -> None:
                 "LIT_SECRET_KEY must be set to a random value of at least 32 characters "
                 "in production (for example: python -c 'import secrets; print(secrets.token_hex(32))')."
             )
+        pseudonym = config.get("LIT_PSEUDONYM_KEY") or ""
+        if pseudonym and len(pseudonym) < 32:
+            raise ConfigurationError("LIT_PSEUDONYM_KEY must be a random value of at least 32 characters.")
+        if not pseudonym:
+            logging.getLogger("lit_platform").warning(
+                "LIT_PSEUDONYM_KEY is not set: report pseudonyms are derived from LIT_SECRET_KEY and will all "
+                "change if it is replaced. Set LIT_PSEUDONYM_KEY to a random value of 32+ characters.")
+
+
+@lru_cache(maxsize=8)
+def _derived_pseudonym_key(secret: str) -> bytes:
+    return hmac.new(secret.encode(), b"lit-platform report pseudonyms", hashlib.sha256).digest()
+
+
+def pseudonym_key(config) -> bytes:
+    """The HMAC key of report pseudonyms (P-...): LIT_PSEUDONYM_KEY, kept outside the database.
+
+    Without it (development, tests, or a production site that has not set it yet) a key is derived
+    from the secret key, so pseudonyms are stable but never made with the session signing key itself.
+    """
+    key = config.get("LIT_PSEUDONYM_KEY") or ""
+    return key.encode() if key else _derived_pseudonym_key(config.get("SECRET_KEY") or "")

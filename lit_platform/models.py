@@ -33,3 +33,4 @@ from .bookings.models import (  # noqa: F401
     SurveyResponse,
 )
 from .exercises.models import SavedSearch  # noqa: F401
+from .privacy.models import PrivacyRequest, RetentionReview  # noqa: F401

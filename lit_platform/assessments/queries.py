@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from flask import abort, current_app
 from sqlalchemy import func, select
 
+from ..config import pseudonym_key
 from ..courses.models import Course
 from ..extensions import db
 from ..quizzes.models import Attempt, Question, QuestionVersion, Response
@@ -78,8 +79,12 @@ def builder_questions(question_ids: list[int], category_id: int = 0) -> list[Que
 
 
 def pseudonym(participant_id: int) -> str:
-    """A stable identifier for reports that says nothing about who the participant is."""
-    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), f"participant:{participant_id}".encode(),
+    """A stable identifier for reports that says nothing about who the participant is.
+
+    Keyed with LIT_PSEUDONYM_KEY (config.pseudonym_key), kept outside the database and apart from the
+    session signing key.
+    """
+    digest = hmac.new(pseudonym_key(current_app.config), f"participant:{participant_id}".encode(),
                       hashlib.sha256).hexdigest()
     return f"P-{digest[:8].upper()}"
 
