@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, text
 
 from ..assessments.models import AssessmentResult, ConfidenceItem, Instrument
 from ..courses.models import Course, LearningOutcome
@@ -114,21 +114,31 @@ def performance_tasks(filters: ReportFilters, zone: str, types: tuple[str, ...])
     from ..quizzes.models import Response
 
     r = AssessmentResult.__table__.c
+    # The few versions of performance tasks first: the responses are then found through their index,
+    # whatever the planner's estimates of the joins.
+    version_ids = list(db.session.scalars(select(QuestionVersion.id).where(QuestionVersion.type.in_(types))))
+    if not version_ids:
+        return []
     pre, post = aliased(Response), aliased(Response)
     pre_version, post_version = aliased(QuestionVersion), aliased(QuestionVersion)
     checklist = post_version.type == "appraisal_checklist"
     query = (select(pre_version.question_id, post_version.type, post_version.id, pre.criteria, post.criteria,
                     type_coerce(case((checklist, pre.answer)), JSON), type_coerce(case((checklist, post.answer)), JSON))
              .select_from(AssessmentResult.__table__)
-             .join(pre, pre.attempt_id == r.pre_attempt_id)
-             .join(pre_version, and_(pre_version.id == pre.question_version_id, pre_version.type.in_(types)))
-             .join(post, post.attempt_id == r.post_attempt_id)
+             .join(pre, and_(pre.attempt_id == r.pre_attempt_id, pre.question_version_id.in_(version_ids)))
+             .join(pre_version, pre_version.id == pre.question_version_id)
+             .join(post, and_(post.attempt_id == r.post_attempt_id, post.question_version_id.in_(version_ids)))
              .join(post_version, and_(post_version.id == post.question_version_id,
                                       post_version.question_id == pre_version.question_id))
              .where(r.conflict.is_(False), *_result_conditions(filters, zone)))
     tasks: dict[int, PerformanceTask] = {}
     experts: dict[int, dict[str, str]] = {}
-    result = db.session.connection().execute(query.execution_options(stream_results=True))
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        # A server-side cursor is planned for its first rows by default (nested loops over the
+        # responses); every row is read here, so plan for all of them.
+        connection.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
+    result = connection.execute(query.execution_options(stream_results=True))
     while chunk := result.fetchmany(10_000):
         for question_id, kind, version_id, before, after, answer_before, answer_after in chunk:
             task = tasks.get(question_id)
