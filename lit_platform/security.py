@@ -9,8 +9,12 @@ from flask_login import current_user, logout_user, user_logged_in
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
+from werkzeug.routing import IntegerConverter
 
 from .extensions import db, login_manager
+
+#: the largest id a table holds (PostgreSQL INTEGER)
+MAX_ID = 2**31 - 1
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -134,7 +138,18 @@ def _error_page(status: int, title: str, message: str):
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
+class DatabaseId(IntegerConverter):
+    """`<int:...>` in every route. A number too large for the database's INTEGER columns is read as 0, an id
+    no row has, so the view answers its usual 404 (JSON in the API) instead of failing in the database."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        return number if number <= MAX_ID else 0
+
+
 def init_security(app) -> None:
+    # Before any blueprint is registered: rules pick their converters when they are added.
+    app.url_map.converters["int"] = DatabaseId
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Sign in to see that page."
     login_manager.login_message_category = "info"

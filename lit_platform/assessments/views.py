@@ -22,6 +22,18 @@ bp = Blueprint("assessments", __name__)
 OWNED = "assessment_entries"
 
 
+#: pages with a participant's own answers: an anonymous walk-in on a shared computer is not signed in, so
+#: the site-wide no-store for signed-in users does not cover them
+PRIVATE_ENDPOINTS = {"assessments.take", "assessments.autosave", "assessments.done"}
+
+
+@bp.after_request
+def _never_cache_answers(response):
+    if request.endpoint in PRIVATE_ENDPOINTS:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def owned_entries() -> set[int]:
     return set(session.get(OWNED, []))
 

@@ -16,6 +16,7 @@ from ..quizzes.queries import quiz_summary
 from ..security import login_required, public, roles_required
 from . import queries, services
 from .importer import COURSES_URL
+from .loader import SLUG
 from .models import Module
 from .outline import course_outline
 
@@ -100,7 +101,9 @@ def complete(slug, module_slug):
 def course_file(slug, filename):
     """Images shipped in a course folder (only images/, only image types)."""
     root = Path(current_app.config["LIT_COURSES_PATH"]).resolve() / slug
-    if not filename.startswith("images/") or Path(filename).suffix.lower() not in IMAGE_SUFFIXES:
+    # A course slug, never "." or ".." (which would reach the folders around the course folders).
+    if not SLUG.match(slug) or not filename.startswith("images/") \
+            or Path(filename).suffix.lower() not in IMAGE_SUFFIXES:
         abort(404)
     return send_from_directory(root, filename, max_age=3600)
 

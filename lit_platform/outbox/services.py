@@ -47,6 +47,9 @@ def queue_message(
     user_id: int | None = None,
 ) -> OutboxMessage:
     """Add a message to the outbox; it is sent only if the surrounding transaction commits."""
+    # One header line that fits the column: a line break (from a title or a librarian's subject) would make
+    # the message unsendable and stop `lit outbox send` at it, and PostgreSQL refuses more than 255 characters.
+    subject = " ".join((subject or "").split())[:255]
     message = OutboxMessage(
         to_address=to_address,
         subject=subject,

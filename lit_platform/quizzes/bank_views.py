@@ -1,6 +1,7 @@
 """The question bank and quiz management, for librarians."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,8 @@ from .types import REGISTRY, get_type
 
 bp = Blueprint("bank", __name__, url_prefix="/bank")
 staff_only = roles_required(Role.LIBRARIAN, Role.ADMIN)
+#: control characters that never occur in a text file (tab, line breaks and form feed do)
+_BINARY_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
 def _category_choices(blank: str | None = None):
@@ -196,6 +199,10 @@ def gift_import():
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
+            text = None
+        # Bytes that are valid UTF-8 can still be a binary file (a stored zip, NUL padding): NUL cannot be
+        # stored on PostgreSQL, so the file is refused here with the same message rather than failing later.
+        if text is None or _BINARY_CHARACTERS.search(text):
             form.file.errors.append("This file is not plain text in UTF-8. Save it from Moodle or a text editor "
                                     "as UTF-8 and try again.")
         else:

@@ -57,10 +57,16 @@ def parse(args, valid_modes=MODES) -> tuple[ReportFilters, dict[str, str]]:
                 values[name] = date.fromisoformat(raw)
             except ValueError:
                 errors[name] = "Enter a date as YYYY-MM-DD, for example 2026-09-01."
+            else:
+                # The first and last days the time-zone arithmetic can handle, with room to spare.
+                if not date(1900, 1, 1) <= values[name] <= date(2999, 12, 31):
+                    errors[name] = "Enter a date between 1900 and 2999."
+                    values.pop(name)
     for name in ("course", "session", "instrument", "unit", "facilitator"):
         raw = (args.get(name) or "").strip()
         if raw and raw != "0":
-            if raw.isdigit():
+            # ASCII digits only ("²" is a digit to str.isdigit but not to int) and no larger than an id can be.
+            if raw.isascii() and raw.isdigit() and int(raw) <= 2**31 - 1:
                 values[name] = int(raw)
             else:
                 errors[name] = "Choose one from the list."
