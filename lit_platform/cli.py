@@ -464,9 +464,6 @@ def tokens_create(email, name):
     click.echo(token)
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
 
 @main.group("assessments")
 def assessments_group():
@@ -619,3 +616,7 @@ def retention_apply(review_id, as_of):
             rule = retention.RULES_BY_KEY[key]
             click.echo(f"review {review.id}: {counts['done']} {rule.finds} {rule.does}"
                        + (f"; {counts['skipped']} left alone (no longer due)" if counts["skipped"] else ""))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
