@@ -4,11 +4,12 @@ from __future__ import annotations
 import time
 from functools import cache, wraps
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Request, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user, user_logged_in
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
 from .extensions import db, login_manager
@@ -147,9 +148,40 @@ class DatabaseId(IntegerConverter):
         return number if number <= MAX_ID else 0
 
 
+def database_int(value: str) -> int:
+    """`int` for query and form values: a number no INTEGER column can hold is not a valid value."""
+    number = int(value)
+    if not -MAX_ID - 1 <= number <= MAX_ID:
+        raise ValueError(f"{value} is out of range")
+    return number
+
+
+class Parameters(ImmutableMultiDict):
+    """Query and form values: `get(name, type=int)` gives the default for a number out of the database's range,
+    as it does for one that is not a number, instead of a value that fails in the database."""
+
+    def get(self, key, default=None, type=None):
+        return super().get(key, default, database_int if type is int else type)
+
+
+class LitRequest(Request):
+    parameter_storage_class = Parameters
+
+
+def _refuse_nul_characters():
+    """No database stores a NUL character in text (PostgreSQL refuses it): answer 400, not a failed write."""
+    for values in (request.args, request.form):
+        if any("\x00" in value for _, value in values.items(multi=True)):
+            return _error_page(400, "Bad request", "A field held a character that cannot be stored (a NUL "
+                                                   "character, often from pasting binary data). Nothing was saved.")
+    return None
+
+
 def init_security(app) -> None:
+    app.request_class = LitRequest
     # Before any blueprint is registered: rules pick their converters when they are added.
     app.url_map.converters["int"] = DatabaseId
+    app.before_request(_refuse_nul_characters)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Sign in to see that page."
     login_manager.login_message_category = "info"
