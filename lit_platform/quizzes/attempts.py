@@ -388,7 +388,9 @@ def regrade_question(quiz: Quiz, question: Question, actor) -> int:
         response.question_version_id = question.current_version_id
         db.session.flush()
         db.session.refresh(response, ["version"])
-        if response.marked_by_id is None:
+        # A librarian's mark stands; an answer that is gone (never given, or removed under the retention
+        # policy with its score kept) keeps the score it had.
+        if response.marked_by_id is None and response.answer is not None:
             _score(response)
         _total(response.attempt)
     record_event("quiz.regraded", actor, "quiz", quiz.id, question=question.key, responses=len(responses))

@@ -198,3 +198,27 @@ def test_choices_are_shuffled_per_learner_but_stable_for_that_attempt(app, make)
             again = attempts.start_attempt(load(Quiz, quiz.id), load(User, user.id))
             assert again.responses[0].display_order == attempt.responses[0].display_order
         assert len(orders) > 1
+
+
+def test_regrading_keeps_the_score_of_an_answer_removed_under_the_retention_policy(app, make):
+    quiz = make.quiz()
+    kept, removed = make.user(), make.user()
+    with app.app_context():
+        first_responses = []
+        for user in (kept, removed):
+            learner = load(User, user.id)
+            attempt = attempts.start_attempt(load(Quiz, quiz.id), learner)
+            response = attempt.responses[0]
+            attempts.save_answer(attempt, response.id, ["2"], learner)  # right: OR
+            attempts.submit_attempt(attempt, learner)
+            first_responses.append(response)
+        assert [r.score for r in first_responses] == [1, 1]
+        first_responses[1].answer = None  # what retention does to answers given under an old walk-in code
+        question = first_responses[0].version.question
+        data = services.QuestionData.from_version(question.current)
+        data.spec = {"choices": [dict(c, weight=0.5 if c["id"] == "2" else c["weight"]) for c in data.spec["choices"]]}
+        data.spec["choices"][0]["weight"] = 1  # the corrected key: AND was right after all, OR half right
+        services.save_question(question.key, question.category, data)
+        librarian = load(User, make.user(roles=["librarian"]).id)
+        attempts.regrade_question(load(Quiz, quiz.id), question, librarian)
+        assert [r.score for r in first_responses] == [0.5, 1]
