@@ -279,7 +279,9 @@ def export(session_id):
     rows = []
     for status in ("confirmed", "waitlisted", "cancelled"):
         for n, b in enumerate(grouped[status], 1):
-            rows.append([b.user.name, b.user.email, b.user.org_unit.path if b.user.org_unit else "", status,
+            user = b.user
+            unit = user.org_unit.path if user and user.org_unit else ""
+            rows.append([b.learner_name, user.email if user else "", unit, status,
                          n if status == "waitlisted" else "", local_time(b.booked_at, "%Y-%m-%d %H:%M"),
                          local_time(b.cancelled_at, "%Y-%m-%d %H:%M"), b.attendance or "",
                          local_time(b.checked_in_at, "%Y-%m-%d %H:%M")])

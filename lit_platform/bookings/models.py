@@ -120,6 +120,10 @@ class Session(db.Model):
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
 
 
+#: how staff pages name a booking whose learner's data was erased
+ERASED_LEARNER = "Learner whose data was erased"
+
+
 class Booking(db.Model):
     """One learner's place (or place in the queue) on one session."""
 
@@ -128,7 +132,8 @@ class Booking(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: none once the learner's data is erased: the booking stays, anonymous, so attendance figures hold
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     #: confirmed, waitlisted or cancelled
     status: Mapped[str] = mapped_column(String(10), index=True)
     #: arrival order within the session, given under the session's lock; the waitlist is served in this order
@@ -153,6 +158,10 @@ class Booking(db.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ("confirmed", "waitlisted")
+
+    @property
+    def learner_name(self) -> str:
+        return self.user.name if self.user is not None else ERASED_LEARNER
 
 
 class SurveyResponse(db.Model):

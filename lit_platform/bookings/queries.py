@@ -154,7 +154,7 @@ def register_rows(session_id: int) -> list[Booking]:
     return sorted(db.session.scalars(select(Booking).where(Booking.session_id == session_id,
                                                            Booking.status == "confirmed")
                                      .options(selectinload(Booking.user))).all(),
-                  key=lambda b: (b.user.name.lower(), b.id))
+                  key=lambda b: (b.user is None, b.learner_name.lower(), b.id))
 
 
 def managed_sessions(user, when: str = "upcoming", page: int = 1, per_page: int = 30):

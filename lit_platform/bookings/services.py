@@ -170,6 +170,8 @@ def cancel_booking(booking_id: int, actor: User, now: datetime | None = None, by
     found = db.session.get(Booking, booking_id)
     if found is None or (not by_staff and found.user_id != actor.id):
         raise BookingError("There is no such booking.")
+    if found.user_id is None:
+        raise BookingError("This booking belongs to a learner whose data was erased; it can no longer be changed.")
     session = lock_session(found.session_id)
     booking = db.session.scalar(select(Booking).where(Booking.id == booking_id)
                                 .execution_options(populate_existing=True))
@@ -481,7 +483,8 @@ def _notify_change(session: Session, changes: list[str], now: datetime) -> int:
         return 0
     session.ical_sequence += 1
     bookings = list(db.session.scalars(select(Booking).where(
-        Booking.session_id == session.id, Booking.status.in_(("confirmed", "waitlisted")))
+        Booking.session_id == session.id, Booking.status.in_(("confirmed", "waitlisted")),
+        Booking.user_id.is_not(None))
         .order_by(Booking.position)))
     for booking in bookings:
         messages.send_changed(booking, changes)
@@ -548,7 +551,8 @@ def cancel_session(session_id: int, actor: User, reason: str = "", now: datetime
     session.ical_sequence += 1
     session.updated_at = now
     bookings = list(db.session.scalars(select(Booking).where(
-        Booking.session_id == session.id, Booking.status.in_(("confirmed", "waitlisted")))))
+        Booking.session_id == session.id, Booking.status.in_(("confirmed", "waitlisted")),
+        Booking.user_id.is_not(None))))
     for booking in bookings:
         messages.send_session_cancelled(booking, session.cancel_reason)
     db.session.flush()
@@ -560,7 +564,8 @@ def message_attendees(session_id: int, subject: str, text: str, actor: User, inc
     """E-mail everyone with a place (and, if asked, everyone waiting) through the outbox."""
     statuses = ("confirmed", "waitlisted") if include_waitlist else ("confirmed",)
     bookings = list(db.session.scalars(select(Booking).where(
-        Booking.session_id == session_id, Booking.status.in_(statuses)).order_by(Booking.position)))
+        Booking.session_id == session_id, Booking.status.in_(statuses), Booking.user_id.is_not(None))
+        .order_by(Booking.position)))
     if not bookings:
         raise BookingError("Nobody is booked on this session yet.")
     for booking in bookings:
@@ -581,7 +586,8 @@ def queue_reminders(now: datetime | None = None, hours: int | None = None) -> in
     hours = setting("LIT_REMINDER_HOURS") if hours is None else hours
     due = db.session.scalars(
         select(Booking.id).join(Session).where(
-            Booking.status == "confirmed", Booking.reminded_at.is_(None), Session.status == "scheduled",
+            Booking.status == "confirmed", Booking.reminded_at.is_(None), Booking.user_id.is_not(None),
+            Session.status == "scheduled",
             Session.starts_at > now, Session.starts_at <= now + timedelta(hours=hours))
         .order_by(Session.starts_at, Booking.position)).all()
     queued = 0

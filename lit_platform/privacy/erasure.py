@@ -1,9 +1,9 @@
 """Erasing a person: every registered link deleted, detached or kept as the registry says.
 
 What stays is anonymous: the account row becomes a tombstone (no name, no e-mail address, no password,
-no roles, closed, every sign-in ended), attempts, results and participants lose their link to it (so the
-pseudonym and every report figure stay the same), and protected records (the audit log, the record of
-requests) refer only to the tombstone's number.
+no roles, closed, every sign-in ended), attempts, results, participants, bookings and enrolments lose
+their link to it (so the pseudonym and every report figure stay the same), and protected records (the
+audit log, the record of requests) refer only to the tombstone's number.
 """
 from __future__ import annotations
 
@@ -81,7 +81,8 @@ def erase_user(user: User, actor: User | None, config, request_id: int | None = 
                review_id: int | None = None, now: datetime | None = None) -> dict[str, int]:
     """Erase the person's identity from every registered table; returns rows changed per table.
 
-    Places they held on sessions still to come go to the people waiting longest, as when anyone cancels.
+    Places they held on sessions still to come are cancelled and go to the people waiting longest, as when
+    anyone cancels.
     The audit event says which account was erased and how many rows changed, never who the person was.
     """
     check_erasable(user, actor)
@@ -90,9 +91,15 @@ def erase_user(user: User, actor: User | None, config, request_id: int | None = 
     user_id, email = user.id, user.email
     upcoming = sorted(set(db.session.scalars(
         select(Booking.session_id).join(Session, Session.id == Booking.session_id)
-        .where(Booking.user_id == user_id, Booking.status == "confirmed", Session.starts_at > now))))
+        .where(Booking.user_id == user_id, Booking.status.in_(("confirmed", "waitlisted")),
+               Session.starts_at > now))))
     for session_id in upcoming:
         lock_session(session_id)
+    # Places (and places in the queue) on sessions still to come are cancelled, as if the person had
+    # cancelled them; their bookings then stay, detached, like those of sessions already held.
+    db.session.execute(update(Booking).where(
+        Booking.user_id == user_id, Booking.session_id.in_(upcoming), Booking.status.in_(("confirmed", "waitlisted"))
+    ).values(status="cancelled", cancelled_at=now).execution_options(synchronize_session=False))
     changed: dict[str, int] = {}
     for declaration in declarations(config):
         t = links.table(declaration.table)

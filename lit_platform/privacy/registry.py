@@ -188,9 +188,8 @@ DECLARATIONS: tuple[Declaration, ...] = (
         "To take you back where you left off and to count course completions.", "public_task", None,
         ACCOUNT_ACTIVITY, "You; librarians and managers in reports (as numbers).",
         (Link("user_id", label="your enrolment",
-              export=("id", "course_id", "enrolled_at", "last_module_id", "completed_at", "pretest_done_at"),
-              erase=DELETE),),
-        on_erasure="Deleted.",
+              export=("id", "course_id", "enrolled_at", "last_module_id", "completed_at", "pretest_done_at")),),
+        on_erasure="Kept without your name, so course completion figures do not change.",
     ),
     Declaration(
         "module_progress", "Your progress through modules",
@@ -309,9 +308,10 @@ DECLARATIONS: tuple[Declaration, ...] = (
         ACCOUNT_ACTIVITY, "You; the session's librarians; reports show numbers only.",
         (Link("user_id", label="your booking",
               export=("id", "session_id", "status", "position", "booked_at", "confirmed_at", "cancelled_at",
-                      "attendance", "attendance_marked_at", "checked_in_at", "reminded_at"), erase=DELETE),
+                      "attendance", "attendance_marked_at", "checked_in_at", "reminded_at")),
          Link("added_by_id", role=STAFF, label="a place you added by hand", export=("id", "session_id", "booked_at"))),
-        on_erasure="Deleted.",
+        on_erasure="Kept without your name, so attendance figures do not change; places on sessions still to "
+                   "come are cancelled first and offered to the people waiting.",
     ),
     Declaration(
         "session_survey_responses", "Your feedback on sessions",

@@ -400,7 +400,7 @@ def attendance_by_unit(filters: ReportFilters, zone: str, now) -> list[tuple[str
     query = (select(func.coalesce(OrgUnit.name, "No unit"), func.count(),
                     func.count(case((came, 1))), func.count(case((Booking.attendance == "absent", 1))))
              .join(Session, Session.id == Booking.session_id)
-             .join(User, User.id == Booking.user_id)
+             .outerjoin(User, User.id == Booking.user_id)  # bookings kept after erasure have no user
              .outerjoin(OrgUnit, OrgUnit.id == User.org_unit_id)
              .where(Booking.status == "confirmed", *_session_scope(filters, zone, now))
              .group_by(OrgUnit.name).order_by(OrgUnit.name))

@@ -12,13 +12,16 @@ from lit_platform.assessments.queries import pseudonym
 from lit_platform.assessments.results import rebuild_all
 from lit_platform.audit import AuditEvent
 from lit_platform.bookings import services as booking_services, tokens
-from lit_platform.bookings.models import Booking
+from lit_platform.bookings.models import ERASED_LEARNER, Booking
+from lit_platform.core.types import utcnow
+from lit_platform.courses.models import Enrolment
 from lit_platform.extensions import db
 from lit_platform.outbox.models import OutboxMessage
 from lit_platform.privacy import requests
 from lit_platform.privacy.erasure import ERASED_NAME, ErasureError, check_erasable, erase_user
 from lit_platform.privacy.models import PrivacyRequest
 from lit_platform.privacy.registry import KEEP, declarations
+from lit_platform.reports import reach
 from lit_platform.reports.api import document_json
 from lit_platform.reports.filters import ReportFilters
 from lit_platform.reports.learning import build
@@ -204,8 +207,71 @@ def test_a_place_freed_by_erasure_goes_to_the_first_on_the_waiting_list(app, mak
         db.session.commit()
         erase_user(db.session.get(User, leaving.id), db.session.get(User, admin.id), app.config)
         db.session.commit()
-        booking = db.session.scalar(select(Booking).where(Booking.session_id == session.id))
-        assert (booking.user_id, booking.status) == (waiting.id, "confirmed")
+        bookings = db.session.scalars(select(Booking).where(Booking.session_id == session.id)
+                                      .order_by(Booking.position)).all()
+        # The erased place is kept, cancelled and without the person; the next in the queue has it.
+        assert [(b.user_id, b.status) for b in bookings] == [(None, "cancelled"), (waiting.id, "confirmed")]
         subjects = db.session.scalars(select(OutboxMessage.subject).where(OutboxMessage.to_address == waiting.email))
         assert any("place" in subject.lower() for subject in subjects)
         assert not db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == leaving.email)).all()
+
+
+def reach_figures(app, now) -> dict:
+    with app.test_request_context():
+        document = reach.build(ReportFilters(), "Europe/London", 1, {}, now, {})
+        return {key: section["data"] for key, section in document_json(document)["sections"].items()}
+
+
+def test_erasure_keeps_bookings_and_enrolments_without_the_person_so_attendance_and_completions_hold(
+        app, make, sign_in, course_id):
+    admin = make.user("reach.admin@example.org", "Ray Admin", roles=["admin"])
+    librarian, librarian_user = sign_in("librarian", name="Lib Rarian")
+    leaving = make.user("leaving.learner@example.org", "Lena Leaving")
+    others = [make.user(f"stayer{k}@example.org", f"Stella Stayer {k}") for k in range(2)]
+    held = SessionFactory(app, make)(librarian_user, starts_at=in_days(-2), title="Boolean basics")
+    coming = SessionFactory(app, make)(librarian_user, starts_at=in_days(5), capacity=1, title="Citation chasing")
+    now = utcnow()
+    with app.app_context():
+        for position, (person, mark) in enumerate(zip([leaving, *others], ("attended", "late", "absent")), 1):
+            db.session.add(Booking(session_id=held.id, user_id=person.id, status="confirmed", position=position,
+                                   attendance=mark, checked_in_at=now))
+            db.session.add(Enrolment(course_id=course_id, user_id=person.id, enrolled_at=in_days(-30),
+                                     completed_at=in_days(-10) if person is not others[1] else None))
+        for person in (leaving, others[0]):
+            booking_services.book_session(coming.id, db.session.get(User, person.id))
+        db.session.commit()
+    before = reach_figures(app, now)
+    assert before["delivery"]["totals"]["attended"] == 2 and before["delivery"]["totals"]["no_shows"] == 1
+
+    with app.app_context():
+        erase_user(db.session.get(User, leaving.id), db.session.get(User, admin.id), app.config)
+        db.session.commit()
+        kept = db.session.scalars(select(Booking).where(Booking.user_id.is_(None))).all()
+        assert sorted((b.session_id, b.status, b.attendance) for b in kept) == sorted(
+            [(held.id, "confirmed", "attended"), (coming.id, "cancelled", None)])
+        assert db.session.scalar(select(sa.func.count()).select_from(Enrolment)
+                                 .where(Enrolment.user_id.is_(None), Enrolment.completed_at.is_not(None))) == 1
+        # The place on the session still to come went to the learner waiting for it.
+        promoted = db.session.scalar(select(Booking).where(Booking.session_id == coming.id,
+                                                           Booking.user_id == others[0].id))
+        assert promoted.status == "confirmed"
+    assert set(references(app, leaving.id)) <= {"audit_events.actor_id"}  # the protected audit log only
+    assert reach_figures(app, now) == before
+
+    # Staff pages name the kept booking without anyone's name, and nothing is sent to it.
+    page = librarian.get(f"/manage/sessions/{held.id}").get_data(as_text=True)
+    assert ERASED_LEARNER in page and leaving.name not in page and others[0].name in page
+    csv = librarian.get(f"/manage/sessions/{held.id}/export.csv").get_data(as_text=True)
+    assert f"{ERASED_LEARNER},," in csv and leaving.email not in csv
+    register = librarian.get(f"/manage/sessions/{held.id}/register").get_data(as_text=True)
+    assert ERASED_LEARNER in register
+    sheet = librarian.get(f"/manage/sessions/{held.id}/sign-in-sheet").get_data(as_text=True)
+    assert ERASED_LEARNER in sheet
+    with app.app_context():
+        sent = booking_services.message_attendees(held.id, "Slides", "The slides are on the course page.",
+                                                  db.session.get(User, librarian_user.id))
+        db.session.commit()
+        assert sent == 2
+        kept_id = db.session.scalar(select(Booking.id).where(Booking.session_id == held.id, Booking.user_id.is_(None)))
+        with pytest.raises(booking_services.BookingError, match="erased"):
+            booking_services.remove_booking(kept_id, db.session.get(User, librarian_user.id))
