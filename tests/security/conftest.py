@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from contextlib import contextmanager
+from datetime import date, timedelta
 from functools import lru_cache
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -113,7 +114,9 @@ def build_world(app, make, tmp_path, answers: dict | None = None, names: dict | 
     from lit_platform.bookings.models import Booking
     from lit_platform.courses.models import Course
     from lit_platform.exercises.models import SavedSearch
+    from lit_platform.core.types import utcnow
     from lit_platform.outbox.models import OutboxMessage
+    from lit_platform.privacy import requests as privacy_requests, retention
     from lit_platform.quizzes import attempts
     from lit_platform.quizzes.models import Quiz, QuizSlot
 
@@ -191,6 +194,13 @@ def build_world(app, make, tmp_path, answers: dict | None = None, names: dict | 
         ids["message"] = db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.user_id == a.id)
                                            .order_by(OutboxMessage.id).limit(1))
         ids["module"] = db.session.get(Course, course_id).active_modules[0].slug
+        # An erasure request about A, logged by the admin, and a retention review that lists A (as of four
+        # years on, when A has been inactive for longer than the account's retention period).
+        admin = db.session.get(User, users["admin"].id)
+        ids["privacy_request"] = privacy_requests.log_request("erasure", a, date.today(), admin, date.today()).id
+        review = retention.start_review(app.config, utcnow() + timedelta(days=4 * 366), admin)
+        assert a.id in review.items["inactive_learners"]
+        ids["retention_review"] = review.id
         assert db.session.get(Booking, booking.id).status == "confirmed"
         db.session.commit()
 

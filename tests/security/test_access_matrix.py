@@ -147,12 +147,6 @@ RULES: dict[str, Rule] = {
 
 #: routes whose URL variables cannot be filled from the world, with the reason (none at present)
 UNFILLABLE: dict[str, str] = {}
-#: variables filled with an id that exists nowhere, with the reason: the role checks are still tried (everyone
-#: but the admin is refused before the object is looked up; the admin gets 404)
-PLACEHOLDERS = {
-    "request_id": "privacy requests (lit_platform/privacy, being written) are not in the world yet",
-    "review_id": "privacy retention reviews (lit_platform/privacy, being written) are not in the world yet",
-}
 
 #: URL variables, by name, filled from A's objects (and session X); `OVERRIDES` where a name means
 #: something else on one route
@@ -161,10 +155,10 @@ VARIABLES = {
     "session_id": "session_x", "booking_id": "booking", "search_id": "search", "quiz_id": "quiz",
     "question_id": "question", "slot_id": "slot", "instrument_id": "instrument", "message_id": "message",
     "token_id": "api_token_id", "user_id": "user_a", "code": "join_code", "slug": "slug", "module_slug": "module",
+    "request_id": "privacy_request", "review_id": "retention_review",
 }
 CONSTANTS = {"number": "1", "page": "1", "qtype": "essay", "phase": "pre", "filename": "images/venn.svg",
-             "kind": "reaction", "fmt": "csv", "action": "hide", "anything": "no-such-endpoint",
-             **{name: "999999" for name in PLACEHOLDERS}}
+             "kind": "reaction", "fmt": "csv", "action": "hide", "anything": "no-such-endpoint"}
 OVERRIDES = {
     "/reports/comments/<int:response_id>/<action>": {"response_id": "survey_response"},
     "/bank/responses/<int:response_id>/mark": {"response_id": "essay_response"},
@@ -240,6 +234,8 @@ def judge(world, rule, method, role, response) -> list[str]:
     elif entitled:
         if role in ("learner_a", "librarian_x") and spec.scope in ("own", "session") and status in DENIED:
             problems.append(f"the owner's own request was refused ({status}): the URL is not a real test")
+        if spec.scope == "staff" and method == "GET" and status == 404:
+            problems.append("the object was not found by someone entitled to it: the URL is not a real test")
     elif spec.scope in ("own", "session") and status not in DENIED:
         problems.append(f"someone else's object answered {status}, not 403/404")
     if not entitled:
