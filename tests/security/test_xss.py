@@ -473,6 +473,12 @@ def test_saved_searches_exercise_answers_and_comments(world, app):
         appendix = world.send("learner_a", "GET", f"/searches/{search_id}/appendix.txt")
         assert appendix.mimetype == "text/plain" and "attachment" in appendix.headers["Content-Disposition"]
         assert re.fullmatch(r'attachment; filename="[a-z0-9-]+-appendix\.txt"', appendix.headers["Content-Disposition"])
+    # The copy of A's data (a subject access export) shows every saved search, escaped.
+    page(world, "learner_a", "/account/your-data", [])
+    export = world.send("learner_a", "GET", "/account/your-data.zip")
+    with zipfile.ZipFile(io.BytesIO(export.get_data())) as archive:
+        checked(archive.read("personal-data.html").decode("utf-8"), "the personal data export (HTML)", canaries())
+        assert "zq00 <script>" in archive.read("personal-data.json").decode("utf-8")
 
     # Exercise answers, as the page's script saves them, then as the page, the review and the marker see them.
     quiz = world.ids["quiz"]
@@ -593,6 +599,22 @@ def test_exports_never_hold_formulas(app, make, tmp_path):
     assert_no_formula_cells([c for row in csv.reader(io.StringIO(csv_text(["a"], [[f] for f in FORMULAS])))
                              for c in row], "core CSV writer")
     tried("report CSV/XLSX writer cells", len(FORMULAS))
+
+
+def test_privacy_request_extension_and_erasure_grounds(world, app):
+    """Administrators' own words on a request: why it needs longer, and the grounds for an erasure."""
+    request_id = world.ids["privacy_request"]
+    detail = f"/admin/privacy/requests/{request_id}"
+    for n, payload in enumerate(PAYLOADS):
+        with rolled_back(app):
+            post(world, "admin", f"{detail}/extend", {"months": "1", "reason": value(n, payload)})
+            page(world, "admin", detail, [f"zq{n:02d}"])
+            post(world, "admin", f"{detail}/erase", {"reason": value(n, payload), "confirm": "y"})
+            page(world, "admin", detail, [f"zq{n:02d}"])
+            page(world, "admin", "/admin/privacy/requests", [])
+            page(world, "admin", "/admin/audit", [])
+    tried("request extension reason")
+    tried("erasure grounds")
 
 
 def test_zz_report_payloads_times_fields(capsys):
