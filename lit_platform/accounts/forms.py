@@ -3,7 +3,7 @@ from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from .passwords import MAX_LENGTH, password_problems
-from .services import find_user_by_email, normalise_email, registration_policy
+from .services import registration_policy
 
 EMAIL_MESSAGE = "Enter an e-mail address in the form name@example.org."
 
@@ -32,29 +32,37 @@ PASSWORD_HINT = (f"At least 8 characters; up to {MAX_LENGTH}. A few unrelated wo
                  "password. Very common passwords are refused.")
 
 
-class RegisterForm(NewPasswordMixin, FlaskForm):
-    name = StringField("Full name", filters=[_strip],
-                       validators=[DataRequired("Enter your name."), Length(max=120)],
-                       render_kw={"autocomplete": "name"})
+class RegisterForm(FlaskForm):
+    """The first step: the address to send the link to."""
     email = EmailField("E-mail address", filters=[_strip],
                        validators=[DataRequired("Enter your e-mail address."),
                                    Email(EMAIL_MESSAGE, check_deliverability=False), Length(max=254)],
-                       description="Use your work or study address if you have one.",
+                       description="Use your work or study address if you have one. We will send you a link to "
+                                   "finish creating your account.",
                        render_kw={"autocomplete": "email"})
-    password = PasswordField("Password", validators=[DataRequired("Choose a password.")],
-                             description=PASSWORD_HINT, render_kw={"autocomplete": "new-password"})
-    submit = SubmitField("Create account")
+    submit = SubmitField("Continue")
 
     def validate_email(self, field):
-        if find_user_by_email(field.data):
-            raise ValidationError("An account with this e-mail address already exists. Sign in, or reset "
-                                  "your password if you have forgotten it.")
         if not registration_policy().allows(field.data):
             raise ValidationError("Registration is not open to this e-mail address. Use an address from "
                                   "your organisation, or ask the library for an account.")
 
+
+class FinishRegistrationForm(NewPasswordMixin, FlaskForm):
+    """The second step, from the link in the e-mail: a name and a password for the confirmed address."""
+    name = StringField("Full name", filters=[_strip],
+                       validators=[DataRequired("Enter your name."), Length(max=120)],
+                       render_kw={"autocomplete": "name"})
+    password = PasswordField("Password", validators=[DataRequired("Choose a password.")],
+                             description=PASSWORD_HINT, render_kw={"autocomplete": "new-password"})
+    submit = SubmitField("Create account")
+
+    def __init__(self, email: str, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email_address = email
+
     def validate_password(self, field):
-        self.check_new_password(field, normalise_email(self.email.data or ""), self.name.data or "")
+        self.check_new_password(field, self.email_address, self.name.data or "")
 
 
 class ForgotPasswordForm(FlaskForm):

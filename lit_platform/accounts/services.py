@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from ..audit import record_event
@@ -123,8 +124,62 @@ def create_user(
     return user
 
 
+#: how long the link that finishes a registration works
+REGISTRATION_LINK_HOURS = 24
+
+
+def _registration_serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt="lit-platform.registration")
+
+
+def start_registration(email: str, secret_key: str, finish_url_for, sign_in_url: str, reset_url: str,
+                       ip_address: str | None = None) -> None:
+    """Send the link that finishes creating an account; to an address that already has one, say so instead.
+
+    The page shown afterwards is the same either way, so registering tells nobody whether an address has an
+    account; only the address's owner learns it, from the e-mail.
+    """
+    email = normalise_email(email)
+    if not registration_policy().allows(email):
+        raise AccountError("Registration is not open to this e-mail address.")
+    user = find_user_by_email(email)
+    if user is not None:
+        closed = "" if user.is_active else (
+            "That account is closed at present; ask the library team to open it again.\n\n")
+        queue_message(
+            user.email,
+            "You already have an account",
+            f"Hello {user.name},\n\nSomeone (we hope you) tried to create an account with this e-mail address, "
+            "but you already have one.\n\n" + closed
+            + f"Sign in: {sign_in_url}\nForgotten your password? Choose a new one: {reset_url}\n\n"
+            "If this was not you, you can ignore this e-mail; nothing has changed.\n",
+            user_id=user.id,
+        )
+        record_event("registration.existing_address", None, "user", user.id, ip_address=ip_address)
+        return
+    token = _registration_serializer(secret_key).dumps(email)
+    queue_message(
+        email,
+        "Finish creating your account",
+        "Hello,\n\nSomeone (we hope you) asked to create an account with this e-mail address.\n"
+        f"Open this link within {REGISTRATION_LINK_HOURS} hours to choose your name and password:\n\n"
+        f"{finish_url_for(token)}\n\n"
+        "If this was not you, ignore this e-mail; no account is created without the link.\n",
+    )
+    record_event("registration.started", None, ip_address=ip_address)
+
+
+def registration_address(token: str, secret_key: str) -> str | None:
+    """The e-mail address a registration link was sent to, or None if the link is not valid or has expired."""
+    try:
+        email = _registration_serializer(secret_key).loads(token, max_age=REGISTRATION_LINK_HOURS * 3600)
+    except BadData:
+        return None
+    return email if isinstance(email, str) else None
+
+
 def register_user(email: str, name: str, password: str, ip_address: str | None = None) -> User:
-    """Self-registration, within the installation's registration policy."""
+    """Self-registration, within the installation's registration policy (after the address is confirmed)."""
     if not registration_policy().allows(email):
         raise AccountError("Registration is not open to this e-mail address.")
     user = create_user(email, name, password)

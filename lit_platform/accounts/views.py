@@ -9,7 +9,8 @@ from ..security import login_required, public, roles_required
 from . import queries
 from .models import Role
 from . import services
-from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, ProfileForm, RegisterForm, ResetPasswordForm
+from .forms import (ChangePasswordForm, FinishRegistrationForm, ForgotPasswordForm, LoginForm, ProfileForm, RegisterForm,
+                    ResetPasswordForm)
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
@@ -64,8 +65,10 @@ def logout():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
 @public
 def register():
+    """First step: the address. The same page follows whether or not the address has an account."""
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))
     policy = services.registration_policy()
@@ -74,15 +77,47 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = services.register_user(form.email.data, form.name.data, form.password.data, request.remote_addr)
+            services.start_registration(
+                form.email.data, current_app.secret_key,
+                lambda token: url_for("accounts.finish_registration", token=token, _external=True),
+                url_for("accounts.login", _external=True), url_for("accounts.forgot_password", _external=True),
+                request.remote_addr)
         except services.AccountError as error:
             form.email.errors.append(str(error))
+        else:
+            db.session.commit()
+            return render_template("accounts/register_sent.html", email=form.email.data,
+                                   hours=services.REGISTRATION_LINK_HOURS)
+    return render_template("accounts/register.html", form=form, policy=policy)
+
+
+@bp.route("/register/<token>", methods=["GET", "POST"])
+@limiter.limit(_reset_limit, methods=["POST"])
+@public
+def finish_registration(token):
+    """Second step, from the e-mailed link: name and password, then the account exists and is signed in."""
+    if services.registration_policy().mode == services.REGISTRATION_CLOSED:
+        return render_template("accounts/register_closed.html"), 403
+    email = services.registration_address(token, current_app.secret_key)
+    if email is None:
+        return render_template("accounts/register_invalid.html", hours=services.REGISTRATION_LINK_HOURS), 404
+    if services.find_user_by_email(email) is not None:
+        flash("This account has been created already. Sign in to use it.", "success")
+        return redirect(url_for("accounts.login"))
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = FinishRegistrationForm(email)
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(email, form.name.data, form.password.data, request.remote_addr)
+        except services.AccountError as error:
+            form.name.errors.append(str(error))
         else:
             db.session.commit()
             login_user(user)
             flash("Your account has been created and you are signed in.", "success")
             return redirect(url_for("core.home"))
-    return render_template("accounts/register.html", form=form, policy=policy)
+    return render_template("accounts/register_finish.html", form=form, email=email)
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

@@ -1,7 +1,8 @@
 import re
+import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func as sa_func, select
 
 from lit_platform.accounts.models import User
 from lit_platform.audit import AuditEvent
@@ -17,52 +18,115 @@ def field_error(html: str, field_id: str) -> str:
     return match.group(1).strip() if match else ""
 
 
-def test_registration_shows_each_error_beside_its_field_and_in_the_summary(client, actions):
-    response = actions.post("/account/register", {"name": "", "email": "not-an-address", "password": "short"},
-                            page="/account/register")
+def emails_to(app, address: str) -> list[OutboxMessage]:
+    with app.app_context():
+        return db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == address)
+                                  .order_by(OutboxMessage.id)).all()
+
+
+def finish_link(app, address: str) -> str:
+    """The path of the link in the newest registration e-mail to `address`."""
+    body = emails_to(app, address)[-1].body_text
+    return re.search(r"https?://[^/\s]+(/account/register/\S+)", body).group(1)
+
+
+def test_registration_shows_each_error_beside_its_field_and_in_the_summary(app, client, actions):
+    response = actions.post("/account/register", {"email": "not-an-address"}, page="/account/register")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "name@example.org" in field_error(html, "email")
+    assert 'class="error-summary"' in html and 'href="#email"' in html and 'aria-invalid="true"' in html
+
+    actions.post("/account/register", {"email": "dee@example.org"}, page="/account/register")
+    link = finish_link(app, "dee@example.org")
+    response = actions.post(link, {"name": "", "password": "short"}, page=link)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert field_error(html, "name") == "Enter your name."
-    assert "name@example.org" in field_error(html, "email")
     assert field_error(html, "password") == "Use at least 8 characters."
     assert 'class="error-summary"' in html and 'href="#password"' in html
-    assert 'aria-invalid="true"' in html
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.email == "dee@example.org")) is None
 
 
-def test_registration_refuses_a_common_password(client, actions):
-    response = actions.post("/account/register",
-                            {"name": "Ann", "email": "ann@example.org", "password": "qwertyuiop"},
-                            page="/account/register")
+def test_registration_refuses_a_common_password(app, client, actions):
+    actions.post("/account/register", {"email": "ann@example.org"}, page="/account/register")
+    link = finish_link(app, "ann@example.org")
+    response = actions.post(link, {"name": "Ann", "password": "qwertyuiop"}, page=link)
     assert "most commonly used" in field_error(response.get_data(as_text=True), "password")
 
 
-def test_registration_refuses_a_case_insensitive_duplicate(client, actions, make):
-    make.user(email="alice@example.org")
-    response = actions.post("/account/register",
-                            {"name": "Alice", "email": " Alice@Example.org", "password": "violet garden stairs"},
-                            page="/account/register")
-    assert "already exists" in field_error(response.get_data(as_text=True), "email")
+def test_registering_an_address_that_has_an_account_tells_only_its_owner(app, client, actions, make):
+    make.user(email="alice@example.org", name="Alice Known")
+    known = actions.post("/account/register", {"email": " Alice@Example.org"}, page="/account/register")
+    new = actions.post("/account/register", {"email": "newcomer@example.org"}, page="/account/register")
+    # The page is the same for both addresses (but for the address itself): nothing tells whether one exists.
+    assert known.status_code == new.status_code == 200
+    assert (known.get_data(as_text=True).replace("Alice@Example.org", "EMAIL")
+            == new.get_data(as_text=True).replace("newcomer@example.org", "EMAIL"))
+    assert "Check your e-mail" in known.get_data(as_text=True)
+    # The owner's mailbox learns it, with the way to sign in; no second account and no link to make one.
+    (message,) = emails_to(app, "alice@example.org")
+    assert message.subject == "You already have an account"
+    assert "/account/login" in message.body_text and "/account/password/forgot" in message.body_text
+    assert "/account/register/" not in message.body_text
+    with app.app_context():
+        assert db.session.scalar(select(sa_func.count()).select_from(User).where(User.email == "alice@example.org")) == 1
 
 
-def test_registration_creates_an_account_and_signs_in(app, client, actions):
-    response = actions.post("/account/register",
-                            {"name": "Bea", "email": "Bea@Example.org ", "password": "violet garden stairs"},
-                            page="/account/register")
+def test_registration_creates_an_account_from_the_emailed_link_and_signs_in(app, client, actions):
+    response = actions.post("/account/register", {"email": "Bea@Example.org "}, page="/account/register")
+    assert "Check your e-mail" in response.get_data(as_text=True)
+    (message,) = emails_to(app, "bea@example.org")
+    assert message.subject == "Finish creating your account" and "24 hours" in message.body_text
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.email == "bea@example.org")) is None
+    link = finish_link(app, "bea@example.org")
+    page = client.get(link).get_data(as_text=True)
+    assert "bea@example.org" in page and "Finish creating your account" in page
+    response = actions.post(link, {"name": "Bea", "password": "violet garden stairs"}, page=link)
     assert response.status_code == 302
     assert "Hello, Bea" in client.get("/").get_data(as_text=True)
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "bea@example.org"))
         assert user.roles == {"learner"}
+        assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.registered")).actor_id == user.id
+    # The link cannot make a second account; it sends its user to sign in.
+    other = app.test_client()
+    response = other.get(link)
+    assert response.status_code == 302 and "/account/login" in response.headers["Location"]
+
+
+def test_a_registration_link_that_is_altered_forged_or_too_old_is_refused(app, client, actions):
+    from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+    class SignedADayAndAMinuteAgo(TimestampSigner):
+        def get_timestamp(self):
+            return int(time.time()) - 24 * 3600 - 60
+
+    actions.post("/account/register", {"email": "cal@example.org"}, page="/account/register")
+    link = finish_link(app, "cal@example.org")
+    assert client.get(link).status_code == 200
+    assert client.get(link[:-3] + ("abc" if not link.endswith("abc") else "abd")).status_code == 404
+    salt = "lit-platform.registration"
+    forged = URLSafeTimedSerializer("not the key", salt=salt).dumps("mallory@example.org")
+    response = client.get(f"/account/register/{forged}")
+    assert response.status_code == 404 and "not valid" in response.get_data(as_text=True)
+    old = URLSafeTimedSerializer(app.secret_key, salt=salt, signer=SignedADayAndAMinuteAgo).dumps("old@example.org")
+    assert client.get(f"/account/register/{old}").status_code == 404
+    response = actions.post(f"/account/register/{old}", {"name": "Old", "password": "violet garden stairs"},
+                            page=link)
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.email == "old@example.org")) is None
 
 
 def test_registration_restricted_to_domains(app, client, actions, make):
     admin_client, _ = _signed_in(app, make, "admin")
     Actions(admin_client).post("/admin/registration", {"mode": "domains", "domains": "nhs.net"})
-    response = actions.post("/account/register",
-                            {"name": "Cy", "email": "cy@gmail.com", "password": "violet garden stairs"},
-                            page="/account/register")
+    response = actions.post("/account/register", {"email": "cy@gmail.com"}, page="/account/register")
     assert "not open to this e-mail address" in field_error(response.get_data(as_text=True), "email")
     assert "nhs.net" in client.get("/account/register").get_data(as_text=True)
+    assert not emails_to(app, "cy@gmail.com")
 
 
 def test_closed_registration_page_explains(app, client, make):

@@ -1,13 +1,22 @@
-"""A newcomer registers, signs in, changes password and signs out, by keyboard, in Chromium."""
+"""A newcomer registers (with the link e-mailed to them), signs in, changes password and signs out, by keyboard, in Chromium."""
 import re
 
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from lit_platform.accounts.services import create_user
 from lit_platform.extensions import db
+from lit_platform.outbox.models import OutboxMessage
 
 
-def test_register_sign_in_change_password_sign_out(page, axe):
+def registration_link(app, email: str) -> str:
+    with app.app_context():
+        body = db.session.scalar(select(OutboxMessage.body_text).where(OutboxMessage.to_address == email)
+                                 .order_by(OutboxMessage.id.desc()).limit(1))
+    return re.search(r"https?://\S+/account/register/\S+", body).group(0)
+
+
+def test_register_sign_in_change_password_sign_out(page, live_app, axe):
     page.goto("/")
     axe(page)
     page.keyboard.press("Tab")
@@ -18,6 +27,22 @@ def test_register_sign_in_change_password_sign_out(page, axe):
     axe(page)
 
     # Submitting an empty form lists each problem in a summary that takes focus and links to the field.
+    page.get_by_role("button", name="Continue").press("Enter")
+    summary = page.get_by_role("alert")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Enter your e-mail address.")
+    axe(page)
+    summary.get_by_role("link", name="Enter your e-mail address.").press("Enter")
+    expect(page.get_by_label("E-mail address")).to_be_focused()
+    page.get_by_label("E-mail address").fill("Rosa@Example.org")
+    page.get_by_label("E-mail address").press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your e-mail")
+    axe(page)
+
+    # The link in the e-mail leads to the second step: name and password.
+    page.goto(registration_link(live_app, "rosa@example.org"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Finish creating your account")
+    expect(page.get_by_text("rosa@example.org")).to_be_visible()
     page.get_by_role("button", name="Create account").press("Enter")
     summary = page.get_by_role("alert")
     expect(summary).to_be_focused()
@@ -27,7 +52,6 @@ def test_register_sign_in_change_password_sign_out(page, axe):
     expect(page.get_by_label("Password")).to_be_focused()
 
     page.get_by_label("Full name").fill("Rosa Reader")
-    page.get_by_label("E-mail address").fill("Rosa@Example.org")
     page.get_by_label("Password").fill("password1")
     page.get_by_label("Password").press("Enter")
     expect(page.locator("#password-error")).to_contain_text("most commonly used")

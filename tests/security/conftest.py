@@ -191,6 +191,11 @@ def build_world(app, make, tmp_path, answers: dict | None = None, names: dict | 
         reset_links: list[str] = []
         accounts.request_password_reset(a.email, lambda token: reset_links.append(token) or f"/reset/{token}", 60)
         ids["reset_token"] = reset_links[0]
+        registration_links: list[str] = []
+        accounts.start_registration("newcomer@example.org", app.secret_key,
+                                    lambda token: registration_links.append(token) or f"/register/{token}",
+                                    "/account/login", "/account/password/forgot")
+        ids["registration_token"] = registration_links[0]
         ids["message"] = db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.user_id == a.id)
                                            .order_by(OutboxMessage.id).limit(1))
         ids["module"] = db.session.get(Course, course_id).active_modules[0].slug

@@ -59,7 +59,7 @@ OPEN, OWN, SESSION = Rule("open"), Rule("own"), Rule("session", MANAGERS)
 RULES: dict[str, Rule] = {
     # Site and accounts
     "/": OPEN, "/accessibility": OPEN, "/healthz": OPEN, "/session/keepalive": OPEN,
-    "/account/login": OPEN, "/account/logout": OPEN, "/account/register": OPEN, "/account/profile": OPEN,
+    "/account/login": OPEN, "/account/logout": OPEN, "/account/register": OPEN, "/account/register/<token>": OPEN, "/account/profile": OPEN,
     "/account/password": OPEN, "/account/password/forgot": OPEN,
     "/account/password/reset/<token>": Rule("open", why="A's reset link: shows nothing of A's; an empty form "
                                                         "changes nothing"),
@@ -164,6 +164,7 @@ OVERRIDES = {
     "/bank/responses/<int:response_id>/mark": {"response_id": "essay_response"},
     "/feeds/<token>.ics": {"token": "feed_token"},
     "/account/password/reset/<token>": {"token": "reset_token"},
+    "/account/register/<token>": {"token": "registration_token"},
 }
 #: a form with the fields most routes read, so that a missing check would reach the code that writes
 FORM = {"title": "Changed by someone", "name": "Changed", "comment": "changed", "reason": "changed", "points": "1",

@@ -1,5 +1,6 @@
-"""Account enumeration: signing in and asking for a password reset answer alike for an address that has an
-account and one that has none (status, page, what the requester can see of e-mail), and take about as long."""
+"""Account enumeration: signing in, asking for a password reset and registering answer alike for an address
+that has an account and one that has none (status, page, what the requester can see of e-mail), and take about
+as long."""
 from __future__ import annotations
 
 import re
@@ -71,6 +72,19 @@ def test_password_reset_answers_the_same_for_any_address(accounts, other):
     assert sorted(known.headers.keys()) == sorted(unknown.headers.keys())
 
 
+@pytest.mark.parametrize("other", [UNKNOWN, INACTIVE])
+def test_registration_answers_the_same_for_any_address(accounts, other):
+    """Each address gets one e-mail (a link to finish, or word that it has an account); the page is the same."""
+    before = outbox_count(accounts)
+    known = send(accounts, "/account/register", {"email": KNOWN})
+    unknown = send(accounts, "/account/register", {"email": other})
+    assert outbox_count(accounts) == before + 2
+    assert known.status_code == unknown.status_code == 200
+    assert normalised(known, KNOWN) == normalised(unknown, other)
+    assert "Check your e-mail" in known.get_data(as_text=True)
+    assert sorted(known.headers.keys()) == sorted(unknown.headers.keys())
+
+
 def median_times(app, url: str, data_for) -> dict[str, float]:
     """Median time of TRIES requests per address, the addresses interleaved so a busy machine slows both alike."""
     times = {KNOWN: [], UNKNOWN: []}
@@ -90,7 +104,8 @@ def median_times(app, url: str, data_for) -> dict[str, float]:
 @pytest.mark.parametrize("url, data_for", [
     ("/account/login", lambda email: {"email": email, "password": "not the password"}),
     ("/account/password/forgot", lambda email: {"email": email}),
-], ids=["sign-in", "password-reset"])
+    ("/account/register", lambda email: {"email": email}),
+], ids=["sign-in", "password-reset", "registration"])
 def test_known_and_unknown_addresses_take_about_as_long(accounts, url, data_for):
     """The password is hashed for unknown addresses too, so timing does not tell whether an account exists."""
     medians = median_times(accounts, url, data_for)
