@@ -15,6 +15,13 @@ from .forms import (ChangePasswordForm, FinishRegistrationForm, ForgotPasswordFo
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
 
+@bp.after_request
+def _never_cached(response):
+    """Account pages show addresses typed in or held in a link (registration, reset): never kept in a cache."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _safe_next(target: str | None) -> str:
     if target:
         parts = urlsplit(target)

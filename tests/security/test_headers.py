@@ -46,10 +46,12 @@ def test_headers_on_every_route_for_anonymous_and_signed_in(world, capsys):
             for role in ("anonymous", "learner_a"):
                 with rolled_back(world.app):
                     response = world.send(role, method, url, FORM if method != "GET" else None)
-                # A public page to an anonymous visitor holds nothing personal, except a personal feed; signing
-                # out answers as the visitor is then (anonymous) with a redirect to the sign-in page.
+                # A public page to an anonymous visitor holds nothing personal, except a personal feed and the
+                # account pages (an address typed in, or held in a registration or reset link); signing out
+                # answers as the visitor is then (anonymous) with a redirect to the sign-in page.
                 personal = (role != "anonymous" and rule.endpoint != "accounts.logout"
-                            or url.startswith("/feeds/") and "sessions.ics" not in url)
+                            or url.startswith("/feeds/") and "sessions.ics" not in url
+                            or rule.endpoint.startswith("accounts."))
                 failures += [f"{method} {url} as {role} ({response.status_code}): {problem}"
                              for problem in header_problems(response, personal)]
                 checked += 1
