@@ -14,6 +14,7 @@ import time
 import uuid
 from pathlib import Path
 
+import jinja2
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
@@ -51,12 +52,41 @@ def app_config(database_url: str, **overrides) -> dict:
         "SERVER_NAME": None,
         "LIT_SMTP_HOST": "127.0.0.1",
         "LIT_SMTP_PORT": 1,
+        # Real scrypt at 1/32 of the standard cost: the suite creates and signs in thousands of accounts.
+        # Tests about hashing and sign-in timing set the standard cost back.
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
     }
     config.update(overrides)
     return config
 
 
 # PostgreSQL availability --------------------------------------------------------------------
+
+class SharedBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept across the suite's many apps (one per test): each app's Jinja environment
+    would otherwise parse and compile every template it renders again. A template whose source changed is
+    compiled afresh (Jinja compares a checksum of the source)."""
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = SharedBytecodeCache()
+
+
+def build_app(config: dict):
+    """create_app, sharing compiled templates with the suite's other apps."""
+    app = create_app(config)
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
+    return app
+
 
 def _try_connect(url: str) -> str | None:
     engine = sa.create_engine(normalise_database_url(url), connect_args={"connect_timeout": 3})
@@ -130,7 +160,7 @@ def new_database(kind: str, tmp_path_factory) -> str:
 
 
 def migrate_to_head(url: str) -> None:
-    app = create_app(app_config(url))
+    app = build_app(app_config(url))
     with app.app_context():
         upgrade()
         db.engine.dispose()
@@ -155,7 +185,7 @@ def app(database_url):
     Every app context gets its own session (as in production), bound to that connection and
     using savepoints, so commits in views and services work and vanish at the end.
     """
-    app = create_app(app_config(database_url))
+    app = build_app(app_config(database_url))
     app.test_client_class = BufferedClient
     with app.app_context():
         connection = db.engine.connect()
@@ -181,7 +211,7 @@ def make_app(database_url):
     apps = []
 
     def _make_app(**overrides):
-        apps.append(create_app(app_config(database_url, **overrides)))
+        apps.append(build_app(app_config(database_url, **overrides)))
         return apps[-1]
 
     yield _make_app

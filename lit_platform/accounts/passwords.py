@@ -4,11 +4,14 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 
+from flask import current_app, has_app_context
 from werkzeug.security import check_password_hash, generate_password_hash
 
 MIN_LENGTH = 8
 #: long passphrases are welcome; the cap only keeps hashing cost bounded
 MAX_LENGTH = 256
+#: werkzeug's scrypt at its standard cost (N=2**15, r=8, p=1). The PASSWORD_HASH_METHOD setting can name
+#: another cost ("scrypt:N:r:p"); it is not read from the environment, only the test suite lowers it.
 HASH_METHOD = "scrypt"
 
 
@@ -35,18 +38,22 @@ def password_problems(password: str, email: str = "", name: str = "") -> list[st
     return problems
 
 
+def _method() -> str:
+    return current_app.config.get("PASSWORD_HASH_METHOD", HASH_METHOD) if has_app_context() else HASH_METHOD
+
+
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method=HASH_METHOD)
+    return generate_password_hash(password, method=_method())
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     if not password_hash:
         # Spend the same time as a real check so unknown accounts are not revealed by timing.
-        check_password_hash(_dummy_hash(), password)
+        check_password_hash(_dummy_hash(_method()), password)
         return False
     return check_password_hash(password_hash, password)
 
 
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
-    return generate_password_hash("not-a-real-password", method=HASH_METHOD)
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash("not-a-real-password", method=method)

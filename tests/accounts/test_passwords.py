@@ -30,7 +30,19 @@ def test_email_as_password_is_refused():
 
 def test_hash_is_a_slow_kdf_and_verifies():
     hashed = hash_password("gentle orchard ladder")
-    assert hashed.startswith("scrypt:")
+    assert hashed.startswith("scrypt:32768:8:1$")
     assert verify_password(hashed, "gentle orchard ladder")
     assert not verify_password(hashed, "gentle orchard ladders")
     assert not verify_password(None, "anything")
+
+
+def test_an_installation_hashes_at_the_standard_cost_whatever_its_environment(monkeypatch, tmp_path):
+    """Only code (the test suite) can lower the cost; no environment variable does."""
+    from lit_platform import create_app
+
+    monkeypatch.setenv("PASSWORD_HASH_METHOD", "scrypt:2:1:1")
+    monkeypatch.setenv("LIT_PASSWORD_HASH_METHOD", "scrypt:2:1:1")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'lit.sqlite3'}"})
+    with app.app_context():
+        hashed = hash_password("gentle orchard ladder")
+        assert hashed.startswith("scrypt:32768:8:1$") and verify_password(hashed, "gentle orchard ladder")

@@ -14,10 +14,9 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-from lit_platform import create_app
 from lit_platform.extensions import db
 
-from ..conftest import app_config, drop_postgres_database, migrate_to_head, new_database
+from ..conftest import app_config, build_app, drop_postgres_database, migrate_to_head, new_database
 
 CHROMIUM = os.environ.get("LIT_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -80,7 +79,7 @@ class LiveServer:
 
 @pytest.fixture
 def live_app(live_database_url):
-    app = create_app(app_config(live_database_url))
+    app = build_app(app_config(live_database_url))
     yield app
     with app.app_context():
         db.session.remove()

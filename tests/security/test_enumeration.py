@@ -26,7 +26,7 @@ FACTOR = 3
 
 @pytest.fixture
 def accounts(app, make):
-    app.config.update(RELAXED_LIMITS)
+    app.config.update(RELAXED_LIMITS, PASSWORD_HASH_METHOD="scrypt")  # the standard cost, as in production
     make.user(KNOWN, "Known Person")
     make.user(INACTIVE, "Gone Person", active=False)
     return app
