@@ -9,8 +9,8 @@ from ..security import login_required, public, roles_required
 from . import queries
 from .models import Role
 from . import services
-from .forms import (ChangePasswordForm, FinishRegistrationForm, ForgotPasswordForm, LoginForm, ProfileForm, RegisterForm,
-                    ResetPasswordForm)
+from .forms import (ChangePasswordForm, FinishRegistrationForm, ForgotPasswordForm, LoginForm, ProfileForm,
+                    RegisterForm, ResetPasswordForm)
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
