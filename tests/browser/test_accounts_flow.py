@@ -39,6 +39,11 @@ def test_register_sign_in_change_password_sign_out(page, live_app, axe):
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your e-mail")
     axe(page)
 
+    # A link that is not right (copied in part) says so and offers a new one.
+    page.goto("/account/register/not-a-real-link")
+    expect(page.get_by_role("heading", level=1)).to_have_text("This registration link is not valid")
+    axe(page)
+
     # The link in the e-mail leads to the second step: name and password.
     page.goto(registration_link(live_app, "rosa@example.org"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Finish creating your account")
