@@ -118,7 +118,10 @@ def finish_registration(token):
         try:
             user = services.register_user(email, form.name.data, form.password.data, request.remote_addr)
         except services.AccountError as error:
-            form.name.errors.append(str(error))
+            # About the address (the registration policy changed, or the account was made meanwhile), not a
+            # field of this form.
+            db.session.rollback()
+            flash(str(error), "error")
         else:
             db.session.commit()
             login_user(user)

@@ -478,14 +478,19 @@ def _snapshot(session: Session) -> dict:
             ("starts_at", "ends_at", "title", "mode", "location", "online_url", "capacity")}
 
 
+def _bookings_to_tell(session_id: int, statuses: tuple[str, ...]) -> list[Booking]:
+    """The session's bookings in these statuses that have a person to write to, in arrival order (a booking
+    kept after its learner's data was erased has nobody)."""
+    return list(db.session.scalars(select(Booking).where(
+        Booking.session_id == session_id, Booking.status.in_(statuses), Booking.user_id.is_not(None))
+        .order_by(Booking.position)))
+
+
 def _notify_change(session: Session, changes: list[str], now: datetime) -> int:
     if not changes:
         return 0
     session.ical_sequence += 1
-    bookings = list(db.session.scalars(select(Booking).where(
-        Booking.session_id == session.id, Booking.status.in_(("confirmed", "waitlisted")),
-        Booking.user_id.is_not(None))
-        .order_by(Booking.position)))
+    bookings = _bookings_to_tell(session.id, ("confirmed", "waitlisted"))
     for booking in bookings:
         messages.send_changed(booking, changes)
         if any(change.startswith("New time") for change in changes):
@@ -550,9 +555,7 @@ def cancel_session(session_id: int, actor: User, reason: str = "", now: datetime
     session.cancel_reason = reason.strip()
     session.ical_sequence += 1
     session.updated_at = now
-    bookings = list(db.session.scalars(select(Booking).where(
-        Booking.session_id == session.id, Booking.status.in_(("confirmed", "waitlisted")),
-        Booking.user_id.is_not(None))))
+    bookings = _bookings_to_tell(session.id, ("confirmed", "waitlisted"))
     for booking in bookings:
         messages.send_session_cancelled(booking, session.cancel_reason)
     db.session.flush()
@@ -563,9 +566,7 @@ def cancel_session(session_id: int, actor: User, reason: str = "", now: datetime
 def message_attendees(session_id: int, subject: str, text: str, actor: User, include_waitlist: bool = False) -> int:
     """E-mail everyone with a place (and, if asked, everyone waiting) through the outbox."""
     statuses = ("confirmed", "waitlisted") if include_waitlist else ("confirmed",)
-    bookings = list(db.session.scalars(select(Booking).where(
-        Booking.session_id == session_id, Booking.status.in_(statuses), Booking.user_id.is_not(None))
-        .order_by(Booking.position)))
+    bookings = _bookings_to_tell(session_id, statuses)
     if not bookings:
         raise BookingError("Nobody is booked on this session yet.")
     for booking in bookings:
