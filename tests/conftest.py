@@ -30,7 +30,6 @@ from . import factories
 
 POSTGRES_URL = os.environ.get("LIT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SHARED = PROJECT_ROOT.parent / "shared"
 
 _postgres_problem: list[str] = []
 

@@ -11,7 +11,7 @@ from lit_platform.core.markdown import render_markdown
 from lit_platform.quizzes.gift import ANY_NUMBER, GiftError, GiftQuestion, export_gift, gift_unsupported, parse_gift
 from lit_platform.quizzes.types import get_type
 
-REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "gift"
+REFERENCE = Path(__file__).resolve().parents[1] / "fixtures" / "moodle" / "gift"
 
 
 def read_reference(name: str) -> str:

@@ -1,5 +1,6 @@
 """GIFT in and out of the bank: the CLI and the upload form, on both databases."""
 import io
+from pathlib import Path
 
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
@@ -10,9 +11,9 @@ from lit_platform.extensions import db
 from lit_platform.quizzes.gift import parse_gift
 from lit_platform.quizzes.models import Question, QuestionCategory
 
-from ..conftest import Actions, SHARED
+from ..conftest import Actions
 
-MOODLE_GIFT = SHARED / "reference" / "gift"
+MOODLE_GIFT = Path(__file__).resolve().parents[1] / "fixtures" / "moodle" / "gift"
 
 
 def run(app, *args):

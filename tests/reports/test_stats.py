@@ -26,7 +26,7 @@ from lit_platform.reports.stats import (
     paired_summary_from_sums,
 )
 
-MOODLE = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "moodle-quiz-statistics"
+MOODLE = Path(__file__).resolve().parents[1] / "fixtures" / "moodle" / "moodle-quiz-statistics"
 
 # Student (1908), from Cushny & Peebles: extra hours of sleep of 10 patients on each of two drugs
 # (R's `sleep` data set).
