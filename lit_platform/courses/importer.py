@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import hashlib
+import html
+import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -13,7 +15,7 @@ from ..core.types import utcnow
 from ..extensions import db
 from ..quizzes.files import import_quiz
 from ..quizzes.services import find_or_create_category, save_question
-from .loader import CourseDefinition, ModuleDefinition
+from .loader import CourseDefinition, ModuleDefinition, defined_term, term_anchor
 from .models import Course, LearningOutcome, Module
 
 COURSES_URL = "/courses"
@@ -54,8 +56,31 @@ def url_rewriter(course: CourseDefinition):
     return rewrite
 
 
+#: a <dfn> as the sanitiser leaves it (its title, if any, HTML-escaped)
+RENDERED_DEFINITION = re.compile(r'<dfn(?: title="([^"]*)")?>(.*?)</dfn>', re.S)
+
+
 def render_module(module: ModuleDefinition, course: CourseDefinition) -> tuple[str, str]:
-    return render_document(module.markdown, url_rewriter(course))
+    body_html, toc_html = render_document(module.markdown, url_rewriter(course))
+    return link_definitions(body_html, course.slug), toc_html
+
+
+def glossary_url(course_slug: str, anchor: str = "") -> str:
+    return f"{COURSES_URL}/{course_slug}/glossary" + (f"#{anchor}" if anchor else "")
+
+
+def link_definitions(body_html: str, course_slug: str) -> str:
+    """Give each <dfn> an anchor the glossary links back to, and link its words to the glossary entry."""
+    def link(match: re.Match) -> str:
+        title, inner = match.group(1), match.group(2)
+        anchor = term_anchor(defined_term(html.unescape(title) if title else None, html.unescape(inner)))
+        title_attribute = f' title="{title}"' if title else ""
+        if "<a " in inner:
+            return f'<dfn id="term-{anchor}"{title_attribute}>{inner}</dfn>'
+        return (f'<dfn id="term-{anchor}"{title_attribute}><a href="{glossary_url(course_slug, anchor)}">'
+                f'{inner}</a></dfn>')
+
+    return RENDERED_DEFINITION.sub(link, body_html)
 
 
 def import_course(definition: CourseDefinition, actor=None) -> ImportReport:
@@ -77,6 +102,8 @@ def import_course(definition: CourseDefinition, actor=None) -> ImportReport:
     course.level, course.minutes, course.pretest = definition.level, definition.minutes, definition.pretest
     course.delayed_post_weeks = definition.delayed_post_weeks
     course.reading = definition.reading
+    course.glossary = [{"term": entry.term, "anchor": entry.anchor, "module": entry.module,
+                        "html": str(render_markdown(entry.definition))} for entry in definition.glossary]
     course.content_hash = definition.content_hash
     course.imported_at = utcnow()
     course.is_retired = False
@@ -95,6 +122,7 @@ def import_course(definition: CourseDefinition, actor=None) -> ImportReport:
         module.position = module_definition.position
         module.title, module.minutes = module_definition.title, module_definition.minutes
         module.outcome_codes, module.is_required = module_definition.outcomes, module_definition.required
+        module.aims = module_definition.aims
         module.body_html, module.toc_html, module.word_count = body_html, toc_html, module_definition.word_count
         module.content_hash = hashlib.sha256(module_definition.markdown.encode()).hexdigest()
         module.is_retired = False

@@ -17,14 +17,17 @@ SCONUL_PILLARS = {"identify", "scope", "plan", "gather", "evaluate", "manage", "
 COURSE_FIELDS = {"slug", "title", "summary", "description", "topics", "audience", "level", "minutes", "pretest",
                  "delayed_post_weeks",
                  "assessment", "outcomes", "reading"}
-MODULE_FIELDS = {"title", "minutes", "outcomes", "quiz", "required"}
-RESERVED_SLUGS = {"certificate", "progress", "files", "start", "tests", "results"}
+MODULE_FIELDS = {"title", "minutes", "outcomes", "quiz", "required", "aims"}
+RESERVED_SLUGS = {"certificate", "progress", "files", "start", "tests", "results", "glossary"}
+GLOSSARY_FILE = "glossary.yaml"
 MODULE_FILE = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)\.md$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 TARGET = r"([^()\s]+(?:\([^()\s]*\)[^()\s]*)*)"  # a URL, allowing balanced parentheses inside
 IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*" + TARGET + r"[^)]*\)")
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\(\s*" + TARGET + r"[^)]*\)")
 RAW_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(\s[^<>]*)?/?>")
+#: the one piece of HTML a module may use: <dfn>term</dfn>, or <dfn title="term">other words</dfn>
+DEFINITION = re.compile(r'<dfn(?:\s+title="([^"<>]+)")?>(.*?)</dfn>')
 IMAGE_TYPES = {".svg", ".png", ".jpg", ".jpeg", ".webp", ".gif"}
 
 
@@ -52,6 +55,29 @@ class AssessmentDefinition:
 
 
 @dataclass
+class GlossaryEntry:
+    term: str
+    definition: str
+    line: int
+    #: the module that defines the term with <dfn> (its slug), filled in once every module is read
+    module: str = ""
+
+    @property
+    def anchor(self) -> str:
+        return term_anchor(self.term)
+
+
+def term_anchor(term: str) -> str:
+    """The fragment id of a term, on the glossary page and (prefixed with "term-") in its module."""
+    return re.sub(r"[^a-z0-9]+", "-", term.lower()).strip("-") or "term"
+
+
+def defined_term(title: str | None, text: str) -> str:
+    """The glossary term a <dfn> defines: its title if it has one, else its text without markup."""
+    return " ".join(re.sub(r"<[^>]*>|[*_`]", "", title or text).split())
+
+
+@dataclass
 class ModuleDefinition:
     slug: str
     position: int
@@ -62,6 +88,10 @@ class ModuleDefinition:
     markdown: str
     filename: str
     quiz: QuizDefinition | None = None
+    #: what the learner will do in this module, each completing "In this module you will ..."
+    aims: list[str] = field(default_factory=list)
+    #: terms this module defines with <dfn>, lower-cased, with the line of each
+    defines: dict[str, int] = field(default_factory=dict)
 
     @property
     def word_count(self) -> int:
@@ -85,6 +115,7 @@ class CourseDefinition:
     delayed_post_weeks: int = 0
     modules: list[ModuleDefinition] = field(default_factory=list)
     assessment: AssessmentDefinition | None = None
+    glossary: list[GlossaryEntry] = field(default_factory=list)
     content_hash: str = ""
 
 
@@ -176,6 +207,7 @@ class CourseReader:
                     course.modules.append(module)
         if not course.modules:
             self.report(course_file, 1, "the course has no modules (files named 01-slug.md, 02-slug.md ...)")
+        course.glossary = self._glossary(course.modules)
         course.assessment = self._assessment(data, course_file, outcome_codes)
         course.content_hash = self._hash()
         return course
@@ -273,13 +305,24 @@ class CourseReader:
                 self.problems += problems
                 if quiz is not None:
                     self._place_images(quiz_path, quiz.questions)
-        self._check_body(path, body, body_line, module_files)
+        defines = self._check_body(path, body, body_line, module_files)
         minutes = meta.get("minutes", 0)
         return ModuleDefinition(
             slug=MODULE_FILE.match(path.name).group(2), position=position, title=str(meta.get("title") or ""),
             minutes=minutes if isinstance(minutes, int) else 0, outcomes=codes,
             required=meta.get("required", True) is not False, markdown=body, filename=path.name, quiz=quiz,
+            aims=self._aims(path, meta), defines=defines,
         )
+
+    def _aims(self, path: Path, meta: LineDict) -> list[str]:
+        if "aims" not in meta:
+            return []
+        aims = meta.get("aims")
+        if not isinstance(aims, list) or not aims or not all(isinstance(a, str) and a.strip() for a in aims):
+            self.report(path, meta.line_of("aims"), 'aims must be a list of sentences completing "In this module '
+                                                    'you will ...", e.g. ["choose a framework that fits"]')
+            return []
+        return [" ".join(a.split()).rstrip(".") for a in aims]
 
     def _place_images(self, path: Path, questions) -> None:
         """Check the images a question's source shows, and point them at the course's files on the site."""
@@ -298,9 +341,21 @@ class CourseReader:
             else:
                 source["image"] = f"/courses/{self.folder.name}/files/{src}"
 
-    def _check_body(self, path: Path, body: str, first_line: int, module_files: set[str]) -> None:
+    def _check_body(self, path: Path, body: str, first_line: int, module_files: set[str]) -> dict[str, int]:
+        """Report bad images, links and HTML; return the terms the module defines with <dfn>, with their lines."""
+        defines: dict[str, int] = {}
         for offset, line in _outside_code(body):
             number = first_line + offset
+            for title, text in DEFINITION.findall(line):
+                term = defined_term(title, text)
+                if not term:
+                    self.report(path, number, "<dfn></dfn> defines nothing: put the term inside it")
+                elif term.lower() in defines:
+                    self.report(path, number, f"'{term}' is defined twice in this module (first on line "
+                                              f"{defines[term.lower()]}): use <dfn> only where it is defined")
+                else:
+                    defines[term.lower()] = number
+            line = DEFINITION.sub(lambda match: match.group(2), line)
             for alt, src in IMAGE.findall(line):
                 if not alt.strip():
                     self.report(path, number, f"image '{src}' has no alt text: say what it shows in ![...]")
@@ -314,7 +369,52 @@ class CourseReader:
             for href in LINK.findall(line):
                 self._check_link(path, number, href, module_files)
             if RAW_TAG.search(line):
-                self.report(path, number, "raw HTML is not allowed in modules (it is removed when shown): use Markdown")
+                self.report(path, number, "raw HTML is not allowed in modules (it is removed when shown): use "
+                                          'Markdown, and <dfn>term</dfn> or <dfn title="term">words</dfn> for a definition')
+        return defines
+
+    def _glossary(self, modules: list[ModuleDefinition]) -> list[GlossaryEntry]:
+        """glossary.yaml: every <dfn> term has one entry, and every entry is defined in exactly one module."""
+        path = self.folder / GLOSSARY_FILE
+        defined_in: dict[str, list[tuple[ModuleDefinition, int]]] = {}
+        for module in modules:
+            for term, line in module.defines.items():
+                defined_in.setdefault(term, []).append((module, line))
+        entries: list[GlossaryEntry] = []
+        if path.is_file():
+            raw, problems = load_yaml(path.read_text("utf-8"), self.name(path))
+            self.problems += problems
+            if not problems and not isinstance(raw, list):
+                self.report(path, 1, "the glossary must be a list of entries, each with term and definition")
+            for item in raw if not problems and isinstance(raw, list) else []:
+                if not isinstance(item, LineDict) or not str(item.get("term") or "").strip() \
+                        or not str(item.get("definition") or "").strip():
+                    self.report(path, getattr(item, "line", 1), "each glossary entry needs a term and a definition")
+                    continue
+                for name in sorted(set(item) - {"term", "definition"}, key=str):
+                    self.report(path, item.line_of(name), f"unknown field '{name}'")
+                entry = GlossaryEntry(" ".join(str(item["term"]).split()), str(item["definition"]).strip(), item.line)
+                if any(e.term.lower() == entry.term.lower() for e in entries):
+                    self.report(path, entry.line, f"'{entry.term}' has two entries in the glossary")
+                    continue
+                places = defined_in.get(entry.term.lower(), [])
+                if not places:
+                    self.report(path, entry.line, f"'{entry.term}' is not defined in any module: mark the sentence "
+                                                  f"that defines it with <dfn>{entry.term}</dfn>")
+                elif len(places) > 1:
+                    where = ", ".join(f"{m.filename}:{line}" for m, line in places)
+                    self.report(path, entry.line, f"'{entry.term}' is defined in more than one module ({where}): "
+                                                  "keep <dfn> at the first use only")
+                else:
+                    entry.module = places[0][0].slug
+                entries.append(entry)
+        known = {e.term.lower() for e in entries}
+        for term, places in defined_in.items():
+            if term not in known:
+                for module, line in places:
+                    self.report(self.folder / module.filename, line,
+                                f"'{term}' is marked with <dfn> but has no entry in {GLOSSARY_FILE}")
+        return sorted(entries, key=lambda e: e.term.lower())
 
     def _check_link(self, path: Path, number: int, href: str, module_files: set[str]) -> None:
         if href.startswith(("https://", "http://", "mailto:")):

@@ -30,6 +30,8 @@ class Course(db.Model):
     #: key of the pre/post instrument's questions (see assessments)
     assessment_key: Mapped[str | None] = mapped_column(String(200))
     reading: Mapped[list] = mapped_column(JSON, default=list)
+    #: [{"term", "anchor", "module" (slug of the module that defines it), "html" (the definition)}], by term
+    glossary: Mapped[list] = mapped_column(JSON, default=list)
     #: bumped on every import that changes something
     version: Mapped[int] = mapped_column(Integer, default=1)
     content_hash: Mapped[str] = mapped_column(String(64), default="")
@@ -77,6 +79,8 @@ class Module(db.Model):
     title: Mapped[str] = mapped_column(String(255))
     minutes: Mapped[int] = mapped_column(Integer, default=0)
     outcome_codes: Mapped[list] = mapped_column(JSON, default=list)
+    #: sentences completing "In this module you will ..."
+    aims: Mapped[list] = mapped_column(JSON, default=list)
     #: the module's Markdown, rendered and sanitised at import so pages never re-render it
     body_html: Mapped[str] = mapped_column(Text, default="", deferred=True)
     toc_html: Mapped[str] = mapped_column(Text, default="", deferred=True)

@@ -33,6 +33,9 @@ class ModuleOutline:
     quiz_id: int | None
     body_html: str
     toc_html: str
+    aims: tuple[str, ...] = ()
+    #: the course's outcome statements this module serves (shown when it has no aims of its own)
+    outcome_texts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class CourseOutline:
     #: see Course.asks_pretest
     asks_pretest: bool
     active_modules: tuple[ModuleOutline, ...]
+    has_glossary: bool = False
 
     def module(self, slug: str) -> ModuleOutline:
         for module in self.active_modules:
@@ -83,9 +87,13 @@ def _load(course_id: int) -> CourseOutline:
     modules = db.session.scalars(
         select(Module).where(Module.course_id == course_id, Module.is_retired.is_(False))
         .order_by(Module.position).options(undefer(Module.body_html), undefer(Module.toc_html))).all()
+    outcomes = {o.code: o.text for o in course.outcomes}
     return CourseOutline(
         id=course.id, slug=course.slug, title=course.title, version=course.version,
-        asks_pretest=course.asks_pretest,
+        asks_pretest=course.asks_pretest, has_glossary=bool(course.glossary),
         active_modules=tuple(ModuleOutline(id=m.id, slug=m.slug, title=m.title, minutes=m.minutes,
                                            is_required=m.is_required, quiz_id=m.quiz_id,
-                                           body_html=m.body_html, toc_html=_toc_or_empty(m.toc_html)) for m in modules))
+                                           body_html=m.body_html, toc_html=_toc_or_empty(m.toc_html),
+                                           aims=tuple(m.aims or ()),
+                                           outcome_texts=tuple(outcomes[c] for c in m.outcome_codes if c in outcomes))
+                             for m in modules))

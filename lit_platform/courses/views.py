@@ -42,6 +42,16 @@ def course(slug):
                            done=queries.completed_module_ids(course, current_user))
 
 
+@bp.route(f"{COURSES_URL}/<slug>/glossary")
+@login_required
+def glossary(slug):
+    course = queries.course_by_slug(slug)
+    if not course.glossary:
+        abort(404)
+    return render_template("courses/glossary.html", course=course,
+                           modules={m.slug: m for m in course.active_modules})
+
+
 @bp.route(f"{COURSES_URL}/<slug>/start", methods=["POST"])
 @login_required
 def start(slug):

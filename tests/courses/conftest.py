@@ -41,7 +41,7 @@ outcomes: [DS1]
 
 ## Why a question first
 
-A focused question saves time. See [Boolean logic](02-boolean.md#combining-terms).
+A <dfn>focused question</dfn> names who, what and which result; it saves time. See [Boolean logic](02-boolean.md#combining-terms).
 
 | Element | Meaning |
 |---|---|
@@ -63,10 +63,12 @@ title: Boolean logic
 minutes: 25
 outcomes: [DS2]
 quiz: quizzes/02-boolean.yaml
+aims: ["combine synonyms with OR", "combine concepts with AND."]
 ---
 ## Combining terms
 
-Use OR between synonyms and AND between concepts. Back to [the question](01-question.md).
+<dfn title="Boolean operator">Boolean operators</dfn> are the words AND, OR and NOT, which tell a database how
+to combine terms. Use OR between synonyms and AND between concepts. Back to [the question](01-question.md).
 """
 
 QUIZ = """\
@@ -109,13 +111,21 @@ confidence:
   - {key: demo.conf.boolean, outcome: DS2, statement: I can combine terms with AND and OR.}
 """
 
+GLOSSARY = """\
+- term: Boolean operator
+  definition: AND, OR or NOT, used to combine search terms.
+- term: focused question
+  definition: A question that names its **people**, topic and outcome.
+"""
+
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><title>Venn</title><circle cx="5" cy="5" r="4"/></svg>'
 
 
 def write_course(root: Path, **overrides) -> Path:
     folder = root / "demo-course"
     files = {"course.yaml": COURSE_YAML, "01-question.md": MODULE_ONE, "02-boolean.md": MODULE_TWO,
-             "quizzes/02-boolean.yaml": QUIZ, "assessment.yaml": ASSESSMENT, "images/venn.svg": SVG}
+             "quizzes/02-boolean.yaml": QUIZ, "assessment.yaml": ASSESSMENT, "images/venn.svg": SVG,
+             "glossary.yaml": GLOSSARY}
     files.update(overrides)
     for name, text in files.items():
         path = folder / name

@@ -62,7 +62,8 @@ def test_bad_yaml_names_the_line(tmp_path):
 def test_raw_html_and_script_links_are_reported(tmp_path):
     folder = write_course(tmp_path, **{"01-question.md": MODULE_ONE + "\n<script>alert(1)</script>\n\n[x](javascript:alert(1))\n"})
     found = messages(folder)
-    assert ("demo-course/01-question.md", 25, "raw HTML is not allowed in modules (it is removed when shown): use Markdown") in found
+    assert ("demo-course/01-question.md", 25, "raw HTML is not allowed in modules (it is removed when shown): use Markdown, and <dfn>term</dfn> or "
+            '<dfn title="term">words</dfn> for a definition') in found
     assert ("demo-course/01-question.md", 27, "link 'javascript:alert(1)' uses a scheme that is not allowed (use https://)") in found
 
 

@@ -90,6 +90,7 @@ RULES: dict[str, Rule] = {
     "/courses": OPEN, "/courses/<slug>": OPEN, "/courses/<slug>/<module_slug>": OPEN,
     "/courses/<slug>/<module_slug>/complete": OPEN, "/courses/<slug>/certificate": OPEN,
     "/courses/<slug>/certificate.pdf": OPEN, "/courses/<slug>/files/<path:filename>": OPEN,
+    "/courses/<slug>/glossary": OPEN,
     "/courses/<slug>/progress": Rule("staff", STAFF, why="course progress lists learners to staff (by design)"),
     "/courses/<slug>/results": OPEN, "/courses/<slug>/start": OPEN, "/courses/<slug>/tests/<phase>": OPEN,
     "/courses/<slug>/tests/<phase>/start": OPEN, "/courses/<slug>/tests/pre/skip": OPEN, "/learning": OPEN,
