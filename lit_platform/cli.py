@@ -424,6 +424,23 @@ def sessions_import(csv_file):
     click.echo(f"Scheduled {len(created)} session(s).")
 
 
+@main.group("attempts")
+def attempts_group():
+    """Quiz attempts."""
+
+
+@attempts_group.command("close-overdue")
+@with_appcontext
+def attempts_close_overdue():
+    """Submit timed attempts whose time ran out while their page was closed, with the answers saved by then.
+
+    Run it every few minutes from cron; several machines may run it at once.
+    """
+    from .quizzes.overdue import close_overdue_attempts
+
+    click.echo(f"Closed {close_overdue_attempts()} overdue attempt(s).")
+
+
 @main.group("reminders")
 def reminders_group():
     """Session reminders."""

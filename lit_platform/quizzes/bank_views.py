@@ -16,6 +16,7 @@ from . import attempts, gift_io, queries, services
 from .forms import (QUESTION_FORMS, AddQuestionForm, CategoryForm, ExtensionForm, GiftImportForm, MarkForm, MoveForm,
                     QuizSettingsForm, RandomRuleForm)
 from .models import Question, QuestionCategory, Quiz, Response
+from .overdue import close_overdue_attempts, has_overdue_attempts
 from .types import REGISTRY, get_type
 
 bp = Blueprint("bank", __name__, url_prefix="/bank")
@@ -266,6 +267,8 @@ def _quiz_forms():
 @staff_only
 def quiz(quiz_id):
     quiz = get_or_404(Quiz, quiz_id)
+    if has_overdue_attempts(quiz.id):
+        close_overdue_attempts(quiz_id=quiz.id)
     add_form, random_form, extension_form = _quiz_forms()
     return _quiz_page(quiz, add_form, random_form, extension_form)
 

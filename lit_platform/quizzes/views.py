@@ -32,9 +32,12 @@ def quiz(quiz_id):
     back = request.args.get("return_to", "")
     if back.startswith("/") and not back.startswith("//"):
         session["quiz_return"] = {**session.get("quiz_return", {}), str(quiz.id): back}
+    open_attempt = attempts.in_progress_attempt(quiz, current_user)
+    if open_attempt is not None:
+        _finish_if_overdue(open_attempt)
+        open_attempt = open_attempt if open_attempt.status == "in_progress" else None
     return render_template("quizzes/quiz.html", quiz=quiz, attempts=queries.attempts_of(quiz, current_user),
-                           unavailable=attempts.quiz_availability(quiz, utcnow()),
-                           open_attempt=attempts.in_progress_attempt(quiz, current_user))
+                           unavailable=attempts.quiz_availability(quiz, utcnow()), open_attempt=open_attempt)
 
 
 @bp.route("/quizzes/<int:quiz_id>/attempts", methods=["POST"])
