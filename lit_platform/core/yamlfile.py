@@ -30,8 +30,41 @@ class Problem:
         return f"{self.file}, line {self.line}: {self.message}"
 
 
+#: limits checked while the document is read, before anything is built from it
+MAX_CHARACTERS = 2_000_000
+MAX_NODES = 200_000
+MAX_DEPTH = 40
+
+
 class _Loader(yaml.SafeLoader):
-    pass
+    """A safe loader that also refuses anchors and aliases, and stops at MAX_NODES values or MAX_DEPTH levels.
+
+    Aliases would let a few hundred bytes stand for billions of values (an "alias bomb"); no course,
+    quiz or question needs them, so the document is refused at the first one, before any copy is made.
+    """
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._nodes = 0
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise yaml.composer.ComposerError(
+                None, None, "anchors and aliases (& and *) are not allowed: write each value out", event.start_mark)
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise yaml.composer.ComposerError(None, None, f"the document has more than {MAX_NODES:,} values",
+                                              event.start_mark)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(None, None, f"the document is nested more than {MAX_DEPTH} levels "
+                                                              "deep", event.start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _construct_mapping(loader, node):
@@ -58,6 +91,9 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _constr
 
 def load_yaml(text: str, filename: str, first_line: int = 1):
     """Parse YAML text; returns (data, problems). `first_line` offsets lines for front matter."""
+    if len(text) > MAX_CHARACTERS:
+        return None, [Problem(filename, first_line, f"the file is too large ({len(text):,} characters; at most "
+                                                    f"{MAX_CHARACTERS:,})")]
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as error:
