@@ -32,11 +32,19 @@ def create_app(config: Mapping | object | None = None) -> Flask:
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if key not in overrides:
             app.config[key] = config_module.secure_cookies(app.config)
+    # A Secure cookie named __Host-... is only accepted by browsers for this exact host over HTTPS, with Path=/
+    # and no Domain, so no other site or subdomain can plant or overwrite it.
+    for key, name in (("SESSION_COOKIE_NAME", "session"), ("REMEMBER_COOKIE_NAME", "remember_token")):
+        secure_key = key.replace("_NAME", "_SECURE")
+        if key not in overrides and app.config[secure_key]:
+            app.config[key] = f"__Host-{name}"
     app.config["SQLALCHEMY_DATABASE_URI"] = config_module.normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     config_module.check_production_safety(app.config)
+    if "TRUSTED_HOSTS" not in overrides:
+        app.config["TRUSTED_HOSTS"] = config_module.trusted_hosts(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
@@ -108,6 +116,8 @@ def _configure_sqlite(dbapi_connection, connection_record):
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted and overwritten content is zeroed in the file, so erased personal data does not linger there.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -7,8 +7,17 @@ import time
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+from werkzeug.serving import WSGIRequestHandler
 
 from .extensions import db
+
+
+def _server_name(handler) -> str:
+    return "lit-platform"
+
+
+# `lit run` and `lit demo` serve with Werkzeug, whose Server header would name its version and Python's.
+WSGIRequestHandler.version_string = _server_name
 
 
 def _create_app(*args, **kwargs):
@@ -508,7 +517,7 @@ def assessments_rebuild_results():
 def assessments_invite_delayed():
     """Queue an e-mail to every learner whose delayed post-test has come due (never twice)."""
     from .assessments.services import queue_delayed_invitations
-    from .bookings.settings import external_url
+    from .core.urls import external_url
 
     count = queue_delayed_invitations(
         lambda course: external_url("assessments.course_test", slug=course.slug, phase="delayed"))
@@ -611,6 +620,7 @@ def retention_approve(review_id, email):
 @with_appcontext
 def retention_apply(review_id, as_of):
     """Erase or anonymise what approved reviews list (all of them, or REVIEW_ID), if it still qualifies."""
+    from .core.database import forget_erased_data
     from .privacy import retention
     from .privacy.models import RetentionReview
     from .privacy.queries import approved_reviews
@@ -629,6 +639,7 @@ def retention_apply(review_id, as_of):
             db.session.rollback()
             raise click.ClickException(str(error)) from None
         db.session.commit()
+        forget_erased_data()
         for key, counts in summary.items():
             rule = retention.RULES_BY_KEY[key]
             click.echo(f"review {review.id}: {counts['done']} {rule.finds} {rule.does}"

@@ -9,6 +9,8 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_PATH = Path(os.environ.get("LIT_INSTANCE_PATH", PROJECT_ROOT / "instance"))
 DEVELOPMENT_SECRET = "development-only-secret-key"
+#: the values LIT_ENV may take; anything else is refused, so that a typo never runs with development settings
+ENVIRONMENTS = ("development", "testing", "production")
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -33,8 +35,17 @@ def from_environment() -> dict:
         "LIT_COURSES_PATH": os.environ.get("LIT_COURSES_PATH", str(PROJECT_ROOT / "courses")),
         "LIT_SITE_NAME": os.environ.get("LIT_SITE_NAME", "Library Learning"),
         "LIT_REDIS_URL": redis_url,
+        # The site's public address: every link in e-mail is built on it (required in production).
+        "LIT_BASE_URL": os.environ.get("LIT_BASE_URL", ""),
+        # Further host names the site answers to besides LIT_BASE_URL's (comma-separated), e.g. an internal name.
+        "LIT_TRUSTED_HOSTS": os.environ.get("LIT_TRUSTED_HOSTS", ""),
+        "LIT_SESSION_MAX_HOURS": float(os.environ.get("LIT_SESSION_MAX_HOURS", "12")),
+        "LIT_HSTS_SECONDS": int(os.environ.get("LIT_HSTS_SECONDS", str(365 * 24 * 3600))),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Failed sign-ins only: per account, and (more generously: a class or a library's public PCs share one
+        # address) per address. Successful sign-ins and the sign-in page itself are never limited.
         "LIT_LOGIN_RATE_LIMIT": os.environ.get("LIT_LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "LIT_LOGIN_ADDRESS_RATE_LIMIT": os.environ.get("LIT_LOGIN_ADDRESS_RATE_LIMIT", "60 per minute;600 per hour"),
         "LIT_RESET_RATE_LIMIT": os.environ.get("LIT_RESET_RATE_LIMIT", "5 per minute;20 per hour"),
         # Generous: a whole class often joins at once from one address (the building's Wi-Fi).
         "LIT_JOIN_RATE_LIMIT": os.environ.get("LIT_JOIN_RATE_LIMIT", "120 per minute;1000 per hour"),
@@ -83,14 +94,26 @@ def secure_cookies(config) -> bool:
 
 
 def check_production_safety(config) -> None:
-    """Refuse to start in production with a development secret key (or a short pseudonym key)."""
-    if config.get("LIT_ENV") == "production":
+    """Fail closed: refuse an unknown LIT_ENV, the development key (or a short one) anywhere but development,
+    and production without LIT_BASE_URL (or with a short pseudonym key)."""
+    env = config.get("LIT_ENV")
+    if env not in ENVIRONMENTS:
+        raise ConfigurationError(f"LIT_ENV is {env!r}: it must be one of {', '.join(ENVIRONMENTS)} (exactly, in "
+                                 "lower case).")
+    if env != "development":
         key = config.get("SECRET_KEY") or ""
         if key == DEVELOPMENT_SECRET or len(key) < 32:
             raise ConfigurationError(
-                "LIT_SECRET_KEY must be set to a random value of at least 32 characters "
-                "in production (for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+                f"LIT_SECRET_KEY must be set to a random value of at least 32 characters when LIT_ENV is {env} "
+                "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
             )
+    base_url = config.get("LIT_BASE_URL") or ""
+    if base_url and not base_url.startswith(("https://", "http://")):
+        raise ConfigurationError(f"LIT_BASE_URL must start with https:// (it is {base_url!r}).")
+    if env == "production":
+        if not base_url:
+            raise ConfigurationError("LIT_BASE_URL must be set in production to the site's public address, e.g. "
+                                     "https://learning.library.example: links in e-mail are built on it.")
         pseudonym = config.get("LIT_PSEUDONYM_KEY") or ""
         if pseudonym and len(pseudonym) < 32:
             raise ConfigurationError("LIT_PSEUDONYM_KEY must be a random value of at least 32 characters.")
@@ -98,6 +121,17 @@ def check_production_safety(config) -> None:
             logging.getLogger("lit_platform").warning(
                 "LIT_PSEUDONYM_KEY is not set: report pseudonyms are derived from LIT_SECRET_KEY and will all "
                 "change if it is replaced. Set LIT_PSEUDONYM_KEY to a random value of 32+ characters.")
+
+
+def trusted_hosts(config) -> list[str] | None:
+    """The host names requests may name in production (Flask's TRUSTED_HOSTS): LIT_BASE_URL's and LIT_TRUSTED_HOSTS."""
+    if config.get("LIT_ENV") != "production" or not config.get("LIT_BASE_URL"):
+        return None
+    from urllib.parse import urlsplit
+
+    hosts = [urlsplit(config["LIT_BASE_URL"]).hostname or ""]
+    hosts += [h.strip() for h in (config.get("LIT_TRUSTED_HOSTS") or "").split(",") if h.strip()]
+    return [h for h in hosts if h]
 
 
 @lru_cache(maxsize=8)

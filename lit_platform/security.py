@@ -5,6 +5,7 @@ import time
 from functools import cache, wraps
 
 from flask import Request, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask.globals import request_ctx
 from flask_login import current_user, logout_user, user_logged_in
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import bindparam, select
@@ -12,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
-from .extensions import db, login_manager
+from .extensions import db, limiter, login_manager
 
 #: the largest id a table holds (PostgreSQL INTEGER)
 MAX_ID = 2**31 - 1
@@ -100,11 +101,28 @@ def load_user(user_id: str):
     return user
 
 
+def session_ends_at() -> int | None:
+    """When the signed-in session ends whatever the activity (seconds since the epoch), or None."""
+    hours = current_app.config.get("LIT_SESSION_MAX_HOURS") or 0
+    signed_in = session.get("signed_in")
+    return int(signed_in + hours * 3600) if hours and signed_in else None
+
+
 def _enforce_idle_timeout():
     if request.endpoint == "static" or not current_user.is_authenticated:
         return None
     idle_minutes = current_app.config["LIT_IDLE_MINUTES"]
     now = int(time.time())
+    if "signed_in" not in session:
+        session["signed_in"] = now  # a session from before the limit existed: its clock starts now
+    ends_at = session_ends_at()
+    if ends_at and now > ends_at:
+        hours = current_app.config["LIT_SESSION_MAX_HOURS"]
+        logout_user()
+        session.clear()
+        flash(f"You were signed out because you signed in more than {hours:g} hours ago. Sign in again to carry "
+              "on; your saved work is kept.", "info")
+        return redirect(url_for("accounts.login", next=request.full_path if request.method == "GET" else None))
     last_seen = session.get("seen")
     if idle_minutes and last_seen and now - last_seen > idle_minutes * 60:
         logout_user()
@@ -119,12 +137,15 @@ def _enforce_idle_timeout():
 
 
 def _start_idle_clock(sender, user, **extra):
-    session["seen"] = int(time.time())
+    session["seen"] = session["signed_in"] = int(time.time())
 
 
 def _set_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    hsts = current_app.config.get("LIT_HSTS_SECONDS") or 0
+    if hsts and current_app.config.get("LIT_ENV") == "production":
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}")
     # The user loaded for this request, if any: reading its attributes here could reload it from the
     # database after the view's commit, so only its class is looked at.
     user = g.get("_login_user")
@@ -135,7 +156,34 @@ def _set_headers(response):
 
 # Errors --------------------------------------------------------------------------------------
 
+#: refusals audited per address: enough to see an attack, too few for one to flood the log
+AUDITED_REFUSALS = "30/minute"
+
+
+def _audit_refusal(action: str, status: int) -> None:
+    """Record a refused request (403, 404 on an object, CSRF) in the audit log, at most AUDITED_REFUSALS per address."""
+    from limits import parse
+
+    from .audit import record_event
+
+    address = request.remote_addr or "-"
+    try:
+        if not limiter.limiter.hit(parse(AUDITED_REFUSALS), "audited-refusals", address):
+            return
+    except Exception:  # the limiter's store (Redis) is unreachable: the request's own answer matters more
+        return
+    user = g.get("_login_user")
+    actor = user.id if user is not None and not user.is_anonymous else None
+    db.session.rollback()
+    record_event(action, actor, ip_address=request.remote_addr, status=status, method=request.method,
+                 path=request.path[:300], endpoint=request.endpoint)
+    db.session.commit()
+
 def _error_page(status: int, title: str, message: str):
+    if request_ctx.url_adapter is None:
+        # The request named a host this site does not answer to (TRUSTED_HOSTS): no links can be built for it.
+        return (f'<!doctype html><html lang="en"><meta charset="utf-8"><title>{title}</title>'
+                f"<h1>{title}</h1><p>{message}</p></html>", status, {"Content-Type": "text/html; charset=utf-8"})
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
@@ -188,10 +236,12 @@ def init_security(app) -> None:
     login_manager.session_protection = "basic"
     app.before_request(_enforce_idle_timeout)
     user_logged_in.connect(_start_idle_clock, app)
+    app.jinja_env.globals["session_ends_at"] = session_ends_at
     app.after_request(_set_headers)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        _audit_refusal("request.csrf_refused", 400)
         return _error_page(400, "The form could not be sent",
                            "The form was out of date or did not come from this site. Go back, reload the "
                            "page and try again; nothing was changed.")
@@ -202,11 +252,14 @@ def init_security(app) -> None:
 
     @app.errorhandler(403)
     def forbidden(error):
+        _audit_refusal("request.forbidden", 403)
         return _error_page(403, "Not allowed", "Your account does not have access to this page. If you think "
                            "it should, ask a library administrator.")
 
     @app.errorhandler(404)
     def not_found(error):
+        if request.view_args and request.endpoint != "static":  # a route naming an object found none to show
+            _audit_refusal("request.not_found", 404)
         return _error_page(404, "Page not found", "There is nothing at this address. Check the link, or start "
                            "again from the home page.")
 

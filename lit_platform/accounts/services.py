@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..audit import record_event
 from ..core.types import utcnow
@@ -192,8 +192,11 @@ def authenticate(email: str, password: str, ip_address: str | None = None) -> Us
     user = find_user_by_email(email)
     if user is None or not user.is_active:
         verify_password(None, password)
-        record_event("login.failed", None, "user", None, ip_address=ip_address,
-                     reason="unknown or inactive account")
+        if user is None:
+            record_event("login.failed", None, "user", None, ip_address=ip_address, reason="unknown account",
+                         email=normalise_email(email)[:254])
+        else:
+            record_event("login.failed", None, "user", user.id, ip_address=ip_address, reason="inactive account")
         return None
     if not verify_password(user.password_hash, password):
         record_event("login.failed", user, "user", user.id, ip_address=ip_address, reason="wrong password")
@@ -232,6 +235,10 @@ def _set_password(user: User, password: str) -> None:
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
     end_sessions(user)
+    # Any other reset link still in a mailbox stops working once the password has been chosen.
+    db.session.execute(update(PasswordResetToken)
+                       .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+                       .values(used_at=user.password_changed_at))
 
 
 # Password reset ------------------------------------------------------------------------------

@@ -1,9 +1,8 @@
 """Sign-in, registration, password reset, profile."""
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
+from ..core.urls import external_url, safe_next
 from ..extensions import db, limiter
 from ..security import login_required, public, roles_required
 from . import queries
@@ -23,15 +22,20 @@ def _never_cached(response):
 
 
 def _safe_next(target: str | None) -> str:
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
-    return url_for("core.home")
+    return safe_next(target) or url_for("core.home")
 
 
 def _login_limit():
     return current_app.config["LIT_LOGIN_RATE_LIMIT"]
+
+
+def _login_address_limit():
+    return current_app.config["LIT_LOGIN_ADDRESS_RATE_LIMIT"]
+
+
+def _failed_sign_in(response) -> bool:
+    """Only a failed sign-in counts against the limits (a successful one redirects)."""
+    return response.status_code != 302
 
 
 def _reset_limit():
@@ -43,8 +47,8 @@ def _submitted_email():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_submitted_email)
+@limiter.limit(_login_address_limit, methods=["POST"], deduct_when=_failed_sign_in)
+@limiter.limit(_login_limit, methods=["POST"], key_func=_submitted_email, deduct_when=_failed_sign_in)
 @public
 def login():
     if current_user.is_authenticated:
@@ -86,8 +90,8 @@ def register():
         try:
             services.start_registration(
                 form.email.data, current_app.secret_key,
-                lambda token: url_for("accounts.finish_registration", token=token, _external=True),
-                url_for("accounts.login", _external=True), url_for("accounts.forgot_password", _external=True),
+                lambda token: external_url("accounts.finish_registration", token=token),
+                external_url("accounts.login"), external_url("accounts.forgot_password"),
                 request.remote_addr)
         except services.AccountError as error:
             form.email.errors.append(str(error))
@@ -138,7 +142,7 @@ def forgot_password():
     if form.validate_on_submit():
         services.request_password_reset(
             form.email.data,
-            lambda token: url_for("accounts.reset_password", token=token, _external=True),
+            lambda token: external_url("accounts.reset_password", token=token),
             current_app.config["LIT_RESET_TOKEN_MINUTES"],
             request.remote_addr,
         )

@@ -6,7 +6,8 @@ from flask import current_app
 from ..outbox.services import queue_message
 from .ical import EventInfo, Person, build_calendar
 from .models import Booking, Session
-from .settings import external_url, zone_name
+from ..core.urls import external_url
+from .settings import zone_name
 
 SUBJECTS = {
     "confirmed": "Booking confirmed",

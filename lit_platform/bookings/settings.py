@@ -3,15 +3,13 @@ from __future__ import annotations
 
 import os
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 
 DEFAULTS = {
     #: learners can cancel a confirmed place until this many hours before the start (a session may set its own)
     "LIT_BOOKING_CANCEL_CUTOFF_HOURS": 24,
     #: `lit reminders queue` reminds learners this many hours before their session
     "LIT_REMINDER_HOURS": 24,
-    #: the site's address for links in e-mail sent outside a web request (reminders from cron)
-    "LIT_BASE_URL": "http://127.0.0.1:5000",
 }
 
 
@@ -24,11 +22,3 @@ def setting(name: str):
 
 def zone_name() -> str:
     return current_app.config["LIT_TIMEZONE"]
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute link for e-mails and calendar entries, inside a request or not."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=setting("LIT_BASE_URL")):
-        return url_for(endpoint, _external=True, **values)

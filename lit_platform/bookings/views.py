@@ -221,7 +221,7 @@ def revoke_api_token(token_id):
 
 
 def _calendar_response(text: str, filename: str) -> Response:
-    return Response(text, mimetype="text/calendar; charset=utf-8",
+    return Response(text, mimetype="text/calendar",
                     headers={"Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "no-store"})
 
 

@@ -30,3 +30,15 @@ def start_write_transaction() -> None:
     db.session.commit()
     if db.engine.dialect.name == "sqlite":
         db.session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
+def forget_erased_data() -> None:
+    """After an erasure has been committed: on SQLite, copy the write-ahead log into the database file and
+    empty it, so that the erased rows' old versions (zeroed by secure_delete) are gone from both files.
+
+    On PostgreSQL, VACUUM reclaims dead row versions in its own time (autovacuum); see the README.
+    """
+    if db.engine.dialect.name == "sqlite":
+        db.session.commit()
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

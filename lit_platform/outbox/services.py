@@ -80,7 +80,7 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
             maintype="text",
             subtype="calendar",
             filename="invite.ics",
-            params={"method": method},
+            params={"method": method, "charset": "utf-8"},
         )
     return email
 

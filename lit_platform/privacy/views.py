@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from ..accounts.models import Role
 from ..accounts.services import find_user_by_email
+from ..core.database import forget_erased_data
 from ..core.types import utcnow
 from ..extensions import db
 from ..security import login_required, public, roles_required
@@ -156,6 +157,7 @@ def erase(request_id):
             getattr(form, error.field or "reason").errors.append(str(error))
         else:
             db.session.commit()
+            forget_erased_data()
             flash(f"The person's data has been erased ({sum(changed.values())} rows changed) and the request "
                   "completed.", "success")
             return redirect(url_for("privacy.request_detail", request_id=request_id))

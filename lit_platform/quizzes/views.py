@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from ..core.database import start_write_transaction
 from ..core.types import utcnow
+from ..core.urls import safe_next
 from ..extensions import db
 from ..security import login_required
 from . import attempts, queries
@@ -29,8 +30,8 @@ def index():
 @login_required
 def quiz(quiz_id):
     quiz = queries.quiz_for_user(quiz_id, current_user)
-    back = request.args.get("return_to", "")
-    if back.startswith("/") and not back.startswith("//"):
+    back = safe_next(request.args.get("return_to"))
+    if back:
         session["quiz_return"] = {**session.get("quiz_return", {}), str(quiz.id): back}
     open_attempt = attempts.in_progress_attempt(quiz, current_user)
     if open_attempt is not None:
@@ -168,6 +169,6 @@ def review(attempt_id):
     if attempt.status == "in_progress":
         return redirect(url_for("quizzes.attempt_page", attempt_id=attempt.id, page=1))
     return render_template("quizzes/review.html", attempt=attempt, get_type=get_type, staff_view=False,
-                           return_to=session.get("quiz_return", {}).get(str(attempt.quiz_id)),
+                           return_to=safe_next(session.get("quiz_return", {}).get(str(attempt.quiz_id))),
                            appendix_url=lambda response: url_for("exercises.response_appendix", response_id=response.id),
                            save_search_url=lambda response: url_for("exercises.save_response", response_id=response.id))

@@ -12,8 +12,23 @@
     if (button && !window.confirm(button.getAttribute("data-confirm"))) { event.preventDefault(); }
   });
 
-  // Warn two minutes before the idle sign-out and let the user stay signed in (WCAG 2.2.1).
   var body = document.body;
+
+  // Warn five minutes before the sign-in's fixed end (LIT_SESSION_MAX_HOURS), which activity cannot extend.
+  var ends = parseInt(body.getAttribute("data-session-ends") || "0", 10);
+  var endWarning = document.getElementById("session-end-warning");
+  if (ends && endWarning) {
+    var showInMs = ends * 1000 - 5 * 60 * 1000 - Date.now();
+    window.setTimeout(function () {
+      endWarning.hidden = false;
+      endWarning.querySelector("[data-dismiss-session-warning]").focus();
+    }, Math.max(showInMs, 0));
+    endWarning.querySelector("[data-dismiss-session-warning]").addEventListener("click", function () {
+      endWarning.hidden = true;
+    });
+  }
+
+  // Warn two minutes before the idle sign-out and let the user stay signed in (WCAG 2.2.1).
   var minutes = parseInt(body.getAttribute("data-idle-minutes") || "0", 10);
   var url = body.getAttribute("data-keepalive-url");
   var warning = document.getElementById("idle-warning");

@@ -32,7 +32,7 @@ def test_session_cookie_is_httponly_and_samesite(client):
 
 def test_cookies_are_secure_outside_development(make_app, monkeypatch):
     monkeypatch.delenv("LIT_ENV", raising=False)
-    app = make_app(LIT_ENV="production", SECRET_KEY="x" * 40)
+    app = make_app(LIT_ENV="production", SECRET_KEY="x" * 40, LIT_BASE_URL="https://localhost")
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     cookie = app.test_client().get("/account/login").headers["Set-Cookie"]
     assert "Secure" in cookie

@@ -39,7 +39,7 @@ def test_without_the_setting_the_key_is_derived_never_the_secret_key_itself(app)
 def test_the_key_comes_from_the_environment_and_production_checks_it(monkeypatch, caplog):
     monkeypatch.setenv("LIT_PSEUDONYM_KEY", "p" * 40)
     assert from_environment()["LIT_PSEUDONYM_KEY"] == "p" * 40
-    production = dict(app_config("sqlite://"), LIT_ENV="production", SECRET_KEY="s" * 40)
+    production = dict(app_config("sqlite://"), LIT_ENV="production", SECRET_KEY="s" * 40, LIT_BASE_URL="https://localhost")
     with pytest.raises(ConfigurationError, match="LIT_PSEUDONYM_KEY"):
         create_app(dict(production, LIT_PSEUDONYM_KEY="short"))
     with caplog.at_level(logging.WARNING, logger="lit_platform"):

@@ -101,7 +101,8 @@ def test_a_walk_in_participants_test_pages_are_not_cached(world):
 @pytest.fixture
 def production_app(make_app, monkeypatch):
     monkeypatch.setenv("LIT_ENV", "production")
-    app = make_app(LIT_ENV="production", SECRET_KEY="p" * 48, TESTING=False, DEBUG=False, PROPAGATE_EXCEPTIONS=None)
+    app = make_app(LIT_ENV="production", SECRET_KEY="p" * 48, LIT_BASE_URL="https://localhost", TESTING=False, DEBUG=False,
+                   PROPAGATE_EXCEPTIONS=None)
 
     @app.route("/test-only/boom")
     def boom():  # registered for this test only

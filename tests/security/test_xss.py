@@ -421,7 +421,7 @@ def test_course_files(world, app, tmp_path):
         "  A short course used by the tests.", "  " + "\n  ".join(value(n, p) for n, p in enumerate(PAYLOADS)))
     course_yaml = course_yaml.replace("key: demo-prepost", "key: xss-prepost")
     (folder / "course.yaml").write_text(course_yaml)
-    module = (folder / "01-question.md").read_text().replace("A focused question saves time.", markdown)
+    module = (folder / "01-question.md").read_text().replace("it saves time.", markdown)
     (folder / "01-question.md").write_text(module)
     quiz = (folder / "quizzes/02-boolean.yaml").read_text()
     quiz = quiz.replace("key: demo-02-check", "key: xss-02-check").split("questions:")[0] + "questions:\n" + quiz_questions
