@@ -168,3 +168,37 @@ def test_calendar_attachments_and_feeds_state_their_charset_once():
 def test_the_public_feed_names_its_charset_once(client):
     content_type = client.get("/feeds/sessions.ics").headers["Content-Type"]
     assert content_type == "text/calendar; charset=utf-8"
+
+
+# 11. Refusals and unknown accounts in the audit log --------------------------------------------------
+
+def audit(app, action):
+    from lit_platform.audit import AuditEvent
+    with app.app_context():
+        return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)
+                                  .order_by(AuditEvent.id)).all()
+
+
+def test_refused_requests_and_unknown_sign_ins_are_audited_without_flooding(app, sign_in, client):
+    learner_client, learner = sign_in("learner")
+    assert learner_client.get("/admin/users").status_code == 403
+    [forbidden] = audit(app, "request.forbidden")
+    assert forbidden.actor_id == learner.id and forbidden.details["path"] == "/admin/users"
+    assert forbidden.ip_address == "127.0.0.1"
+    assert learner_client.get("/quizzes/987654").status_code == 404
+    assert audit(app, "request.not_found")[0].details["path"] == "/quizzes/987654"
+    assert learner_client.get("/no/such/page").status_code == 404
+    assert len(audit(app, "request.not_found")) == 1  # only routes that name an object
+    assert learner_client.post("/account/logout", data={"csrf_token": "forged"}).status_code == 400
+    assert audit(app, "request.csrf_refused")[0].details["path"] == "/account/logout"
+
+    Actions(client).post("/account/login", {"email": " Nobody.Here@Example.org", "password": "guess"},
+                         page="/account/login")
+    [unknown] = audit(app, "login.failed")
+    assert unknown.details == {"reason": "unknown account", "email": "nobody.here@example.org"}
+
+    for _ in range(60):
+        learner_client.get("/admin/users")
+    refusals = sum(len(audit(app, action)) for action in
+                   ("request.forbidden", "request.not_found", "request.csrf_refused"))
+    assert refusals == 30  # AUDITED_REFUSALS per address and minute
