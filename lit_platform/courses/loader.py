@@ -27,7 +27,12 @@ IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*" + TARGET + r"[^)]*\)")
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\(\s*" + TARGET + r"[^)]*\)")
 RAW_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(\s[^<>]*)?/?>")
 #: the one piece of HTML a module may use: <dfn>term</dfn>, or <dfn title="term">other words</dfn>
-DEFINITION = re.compile(r'<dfn(?:\s+title="([^"<>]+)")?>(.*?)</dfn>')
+DEFINITION = re.compile(r'<dfn(?:\s+title="([^"<>]+)")?>(.*?)</dfn>', re.S)
+
+
+def _tagless(match: re.Match) -> str:
+    """A definition without its tags (its line breaks kept, so later line numbers stay right)."""
+    return match.group(2)
 IMAGE_TYPES = {".svg", ".png", ".jpg", ".jpeg", ".webp", ".gif"}
 
 
@@ -344,18 +349,20 @@ class CourseReader:
     def _check_body(self, path: Path, body: str, first_line: int, module_files: set[str]) -> dict[str, int]:
         """Report bad images, links and HTML; return the terms the module defines with <dfn>, with their lines."""
         defines: dict[str, int] = {}
+        for match in DEFINITION.finditer(body):
+            number = first_line + body.count("\n", 0, match.start())
+            term = defined_term(match.group(1), match.group(2))
+            if not term:
+                self.report(path, number, "<dfn></dfn> defines nothing: put the term inside it")
+            elif term.lower() in defines:
+                self.report(path, number, f"'{term}' is defined twice in this module (first on line "
+                                          f"{defines[term.lower()]}): use <dfn> only where it is defined")
+            else:
+                defines[term.lower()] = number
+        # The definitions' tags are allowed; every other tag is reported below.
+        body = DEFINITION.sub(_tagless, body)
         for offset, line in _outside_code(body):
             number = first_line + offset
-            for title, text in DEFINITION.findall(line):
-                term = defined_term(title, text)
-                if not term:
-                    self.report(path, number, "<dfn></dfn> defines nothing: put the term inside it")
-                elif term.lower() in defines:
-                    self.report(path, number, f"'{term}' is defined twice in this module (first on line "
-                                              f"{defines[term.lower()]}): use <dfn> only where it is defined")
-                else:
-                    defines[term.lower()] = number
-            line = DEFINITION.sub(lambda match: match.group(2), line)
             for alt, src in IMAGE.findall(line):
                 if not alt.strip():
                     self.report(path, number, f"image '{src}' has no alt text: say what it shows in ![...]")

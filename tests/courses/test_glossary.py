@@ -75,3 +75,12 @@ def test_a_course_without_a_glossary_has_no_glossary_page(app, sign_in, tmp_path
     client, _ = sign_in("learner")
     assert client.get("/courses/demo-course/glossary").status_code == 404
     assert "/glossary" not in client.get("/courses/demo-course").get_data(as_text=True)
+
+
+def test_a_definition_may_wrap_across_lines(tmp_path):
+    from lit_platform.courses.loader import read_course
+    folder = write_course(tmp_path, **{"01-question.md": MODULE_ONE.replace(
+        "A <dfn>focused question</dfn> names", "A <dfn title=\"focused question\">focused\nquestion</dfn> names")})
+    course, problems = read_course(folder)
+    assert problems == []
+    assert course.modules[0].defines == {"focused question": 10}
