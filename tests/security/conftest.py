@@ -261,10 +261,15 @@ def rolled_back(app):
 
 
 def fingerprint(connection, only_user_id: int | None = None) -> dict[str, str]:
-    """A digest of every table's rows (or of the rows that belong to one user), to see that nothing changed."""
+    """A digest of every table's rows (or of the rows that belong to one user), to see that nothing changed.
+
+    The audit log's record of refused requests (`request.*`) is left out: writing it is what a refusal does.
+    """
     digests = {}
     for table in db.metadata.sorted_tables:
         query = select(table)
+        if table.name == "audit_events":
+            query = query.where(table.c.action.not_like("request.%"))
         if only_user_id is not None:
             if "user_id" in table.c:
                 query = query.where(table.c.user_id == only_user_id)
