@@ -301,6 +301,9 @@ def _performance(tasks, questions, hide: Suppressor) -> Section:
     for task in tasks:
         key, title, outcome = questions.get(task.question_id, ("", "", ""))
         label = f"{key}: {title}" if title else key
+        if task.parallel_question_id is not None:
+            other_key, other_title, _ = questions.get(task.parallel_question_id, ("", "", ""))
+            label += " with its parallel task " + (f"{other_key}: {other_title}" if other_title else other_key)
         if not hide.enough(task.learners):
             section.summary.append(hide.too_few_sentence(task.learners, f"the task {label}"))
             continue
@@ -318,6 +321,7 @@ def _performance(tasks, questions, hide: Suppressor) -> Section:
                       rows, decimals=0)
         section.tables.append(table)
         data = {"question_id": task.question_id, "key": key, "type": task.type, "learners": task.learners,
+                "parallel_question_id": task.parallel_question_id,
                 "criteria": [dict(zip(("criterion", "learners", "before", "after", "change", "better", "same", "worse"),
                                       row)) for row in rows]}
         if task.type == "appraisal_checklist":

@@ -91,10 +91,15 @@ class CriterionTally:
 
 @dataclass
 class PerformanceTask:
-    """One performance task's rubric results, tallied over the participants who did it before and after."""
+    """One performance task's rubric results, tallied over the participants who did it before and after.
+
+    With parallel forms a learner does one form's task before and the other form's after: the two are
+    tallied together (`parallel_question_id`), their rubric criteria being the same.
+    """
     question_id: int
     type: str
     version_id: int
+    parallel_question_id: int | None = None
     learners: int = 0
     criteria: dict[str, CriterionTally] = field(default_factory=lambda: defaultdict(CriterionTally))
     #: checklists only: how often each (learner's answer, expert's answer) pair occurred, before and after
@@ -107,7 +112,7 @@ def performance_tasks(filters: ReportFilters, zone: str, types: tuple[str, ...])
 
     Streams the responses and keeps only running totals, so memory does not grow with the learners.
     """
-    from sqlalchemy import and_, type_coerce
+    from sqlalchemy import and_, or_, type_coerce
     from sqlalchemy.orm import aliased
     from sqlalchemy.types import JSON
 
@@ -122,17 +127,29 @@ def performance_tasks(filters: ReportFilters, zone: str, types: tuple[str, ...])
     pre, post = aliased(Response), aliased(Response)
     pre_version, post_version = aliased(QuestionVersion), aliased(QuestionVersion)
     checklist = post_version.type == "appraisal_checklist"
-    query = (select(pre_version.question_id, post_version.type, post_version.id, pre.criteria, post.criteria,
+    # The same task before and after, or with parallel forms (a different form after) the other form's task
+    # of the same type on the same outcome.
+    same_task = post_version.question_id == pre_version.question_id
+    parallel_task = and_(r.pre_form.is_not(None), r.post_form.is_not(None), r.pre_form != r.post_form,
+                         post_version.type == pre_version.type, post_version.outcome == pre_version.outcome)
+    query = (select(pre_version.question_id, post_version.question_id, post_version.type, pre_version.id,
+                    post_version.id, pre.criteria, post.criteria,
                     type_coerce(case((checklist, pre.answer)), JSON), type_coerce(case((checklist, post.answer)), JSON))
              .select_from(AssessmentResult.__table__)
              .join(pre, and_(pre.attempt_id == r.pre_attempt_id, pre.question_version_id.in_(version_ids)))
              .join(pre_version, pre_version.id == pre.question_version_id)
              .join(post, and_(post.attempt_id == r.post_attempt_id, post.question_version_id.in_(version_ids)))
-             .join(post_version, and_(post_version.id == post.question_version_id,
-                                      post_version.question_id == pre_version.question_id))
+             .join(post_version, and_(post_version.id == post.question_version_id, or_(same_task, parallel_task)))
              .where(r.conflict.is_(False), *_result_conditions(filters, zone)))
-    tasks: dict[int, PerformanceTask] = {}
+    tasks: dict[tuple[int, int], PerformanceTask] = {}
     experts: dict[int, dict[str, str]] = {}
+
+    def expert_answers(version_id: int) -> dict[str, str]:
+        if version_id not in experts:
+            spec = db.session.get(QuestionVersion, version_id).spec
+            experts[version_id] = {item["key"]: item["expert"] for item in spec.get("items") or []}
+        return experts[version_id]
+
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         # A server-side cursor is planned for its first rows by default (nested loops over the
@@ -140,11 +157,15 @@ def performance_tasks(filters: ReportFilters, zone: str, types: tuple[str, ...])
         connection.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
     result = connection.execute(query.execution_options(stream_results=True))
     while chunk := result.fetchmany(10_000):
-        for question_id, kind, version_id, before, after, answer_before, answer_after in chunk:
-            task = tasks.get(question_id)
+        for (pre_question, post_question, kind, pre_version_id, version_id, before, after, answer_before,
+             answer_after) in chunk:
+            pair = (min(pre_question, post_question), max(pre_question, post_question))
+            task = tasks.get(pair)
             if task is None:
-                task = tasks[question_id] = PerformanceTask(question_id, kind, version_id)
-            task.version_id = max(task.version_id, version_id)
+                task = tasks[pair] = PerformanceTask(pair[0], kind, version_id,
+                                                     pair[1] if pair[1] != pair[0] else None)
+            if post_question == pair[0]:
+                task.version_id = max(task.version_id, version_id)
             task.learners += 1
             before, after = before or {}, after or {}
             for criterion, value in after.items():
@@ -156,16 +177,13 @@ def performance_tasks(filters: ReportFilters, zone: str, types: tuple[str, ...])
                     tally.better += value > before[criterion] + 1e-9
                     tally.worse += value < before[criterion] - 1e-9
             if kind == "appraisal_checklist":
-                expert = experts.get(version_id)
-                if expert is None:
-                    spec = db.session.get(QuestionVersion, version_id).spec
-                    expert = experts[version_id] = {item["key"]: item["expert"] for item in spec.get("items") or []}
-                for counts, answer in ((task.answers_before, answer_before), (task.answers_after, answer_after)):
-                    for item_key, right in expert.items():
+                for counts, answer, answered in ((task.answers_before, answer_before, pre_version_id),
+                                                 (task.answers_after, answer_after, version_id)):
+                    for item_key, right in expert_answers(answered).items():
                         given = ((answer or {}).get(item_key) or {}).get("answer")
                         if given:
                             counts[(given, right)] += 1
-    return [tasks[question_id] for question_id in sorted(tasks)]
+    return [tasks[pair] for pair in sorted(tasks)]
 
 
 def learning_rows(filters: ReportFilters, zone: str) -> ResultRows:

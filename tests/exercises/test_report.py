@@ -81,3 +81,37 @@ def _kappa(answers):
     observed = sum(a == b for a, b in pairs) / n
     expected = sum(sum(a == c for a, _ in pairs) * sum(b == c for _, b in pairs) for c in ("yes", "no", "cant_tell")) / n / n
     return (observed - expected) / (1 - expected)
+
+
+def test_parallel_forms_pair_one_forms_task_before_with_the_others_after(app, make, course_id):
+    """No learner sees the same task twice: form A's checklist before is compared with form B's after."""
+    learners = [make.user() for _ in BEFORE]
+    with app.app_context():
+        instrument = db.session.scalar(select(Instrument).where(Instrument.course_id == course_id))
+        category = quiz_services.find_or_create_category("Tests")
+        for key, stem in (("demo.pp.checklist-a", "Appraise trial A."), ("demo.pp.checklist-b", "Appraise trial B.")):
+            quiz_services.save_question(key, category, QuestionData("appraisal_checklist", stem, CHECKLIST_SPEC,
+                                                                    points=4, outcome="DS1"))
+        items = [(item.question.key, item.form) for item in instrument.items]
+        items += [("demo.pp.checklist-a", "A"), ("demo.pp.checklist-b", "B")]
+        assessments.save_instrument(instrument.key, instrument.title, items,
+                                    [(c.key, c.outcome, c.statement) for c in instrument.confidence_items],
+                                    course_id=course_id)
+        points = assessments.ensure_course_points(db.session.get(Course, course_id), instrument)
+        for phase, answers in (("pre", BEFORE), ("post", AFTER)):
+            for user, given in zip(learners, answers):
+                take(points[phase], db.session.get(User, user.id), given)
+        db.session.commit()
+
+    with app.test_request_context():
+        document = learning.build(ReportFilters(course=course_id), "Europe/London", 1, {})
+    section = next(s for s in document.sections if s.key == "performance")
+    [table] = section.tables
+    assert table.title == ("demo.pp.checklist-a: Appraise trial A. with its parallel task demo.pp.checklist-b: "
+                           "Appraise trial B. (DS1)")
+    rows = {row[0]: row[1:] for row in table.rows}
+    assert rows["Was allocation concealed?"] == pytest.approx([5, 0, 60, 60, 3, 2, 0])
+    [task] = section.data["tasks"]
+    assert task["learners"] == 5 and task["parallel_question_id"] is not None
+    assert task["kappa_before"] == pytest.approx(_kappa(BEFORE))
+    assert task["kappa_after"] == pytest.approx(_kappa(AFTER))
