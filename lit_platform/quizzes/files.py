@@ -53,6 +53,8 @@ class QuizDefinition:
     key: str
     settings: dict
     questions: list[QuestionDefinition] = field(default_factory=list)
+    #: the file it was read from, as problems name it
+    filename: str = ""
 
 
 class _Collector:
@@ -307,7 +309,7 @@ def read_quiz_file(path: Path | str, outcomes: set[str] | None = None, seen_keys
         problems.append(Problem(filename, data.line_of("pass_mark"), "pass_mark must be a percent from 0 to 100"))
     questions, found = read_questions(data.get("questions"), filename, data.line_of("questions"), outcomes, seen_keys)
     problems += found
-    return QuizDefinition(key, settings, questions), sorted(problems)
+    return QuizDefinition(key, settings, questions, filename), sorted(problems)
 
 
 def import_quiz(definition: QuizDefinition, category_path: str, actor=None) -> tuple[object, int]:
