@@ -151,7 +151,7 @@ def keyed_longest(item: dict) -> bool:
 
 _ALL_NONE = re.compile(r"\b(all|none|neither|each|any)\s+of\s+(the\s+)?(above|these|those|the\s+options|them)\b|"
                        r"\b(all|none)\s+(of\s+)?the\s+(above|answers|options)\b", re.IGNORECASE)
-_LETTERS = re.compile(r"^(both\s+|neither\s+|only\s+)?\(?[A-F1-6]\)?\s*(,\s*\(?[A-F1-6]\)?\s*)*(and|&|or|nor)\s+\(?[A-F1-6]\)?$")
+_LETTERS = re.compile(r"^((?i:both|neither|only)\s+)?\(?[A-F1-6]\)?\s*(,\s*\(?[A-F1-6]\)?\s*)*(and|&|or|nor)\s+\(?[A-F1-6]\)?$")
 _NEGATIVE = re.compile(
     r"\b(?:which|what|who|where)\b(?:\s+[\w'-]+){0,4}?\s+(?:is|are|does|do|did|would|should|could|can|will|was|were|"
     r"has|have|might|may|must)(?:\s+(?:you|we|they|it|she|he|i|a|the))?\s+(not)\b|\b(except)\b", re.IGNORECASE)
