@@ -12,7 +12,7 @@ from ..accounts.models import Role
 from ..accounts.services import find_user_by_email
 from ..extensions import db
 from ..security import get_or_404, roles_required
-from . import attempts, gift_io, queries, services
+from . import attempts, gift_io, lint, queries, services
 from .forms import (QUESTION_FORMS, AddQuestionForm, CategoryForm, ExtensionForm, GiftImportForm, MarkForm, MoveForm,
                     QuizSettingsForm, RandomRuleForm)
 from .models import Question, QuestionCategory, Quiz, Response
@@ -123,7 +123,8 @@ def question(question_id):
     move_form = MoveForm(data={"category": question.category_id})
     move_form.category.choices = _category_choices()
     return render_template("bank/question.html", question=question, version=question.current, move_form=move_form,
-                           get_type=get_type)
+                           get_type=get_type, findings=lint.lint_item(lint.item_from_version(question.key,
+                                                                                             question.current)))
 
 
 @bp.route("/questions/<int:question_id>/versions/<int:number>")
@@ -132,7 +133,7 @@ def question_version(question_id, number):
     question = get_or_404(Question, question_id)
     version = next((v for v in question.versions if v.number == number), None) or abort(404)
     return render_template("bank/question.html", question=question, version=version, move_form=None,
-                           get_type=get_type)
+                           get_type=get_type, findings=lint.lint_item(lint.item_from_version(question.key, version)))
 
 
 @bp.route("/questions/<int:question_id>/duplicate", methods=["POST"])

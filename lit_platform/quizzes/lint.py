@@ -416,3 +416,14 @@ def counts(findings: list[Finding]) -> tuple[int, int]:
 def summary(findings: list[Finding]) -> str:
     errors, warnings = counts(findings)
     return f"{errors} error{'' if errors == 1 else 's'}, {warnings} warning{'' if warnings == 1 else 's'}"
+
+
+def item_from_version(key: str, version, form: str | None = None) -> dict:
+    """A stored question version (or anything with its fields) as the plain dict the checks take."""
+    return {"key": key, "type": version.type, "stem": version.stem, "spec": version.spec or {},
+            "outcome": version.outcome, "form": form, "file": "", "line": 0}
+
+
+def whole_test_findings(findings: list[Finding]) -> list[Finding]:
+    """The findings about a whole test (no single item named)."""
+    return [f for f in findings if not f.item]
