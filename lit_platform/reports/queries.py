@@ -317,6 +317,58 @@ def instrument_outcome_codes() -> dict[int, set[str]]:
 
 
 
+@dataclass
+class VersionUsed:
+    """A question version that counted post-tests in scope showed, as the item-writing checks read it."""
+    instrument_id: int
+    question_id: int
+    key: str
+    version_id: int
+    number: int
+    type: str
+    stem: str
+    spec: dict
+    outcome: str | None
+    form: str | None
+
+
+def post_test_versions(filters: ReportFilters, zone: str) -> dict[int, list[VersionUsed]]:
+    """Instrument id -> the question versions its counted post-tests in scope were answered on.
+
+    Read from the answers (each points at the version shown), so later edits to a question do not
+    change what the report says about the tests already taken."""
+    from ..assessments.models import InstrumentItem
+    from ..quizzes.models import Response
+
+    r = AssessmentResult.__table__.c
+    used = (select(r.instrument_id, Response.question_version_id).distinct()
+            .select_from(AssessmentResult.__table__)
+            .join(Response, Response.attempt_id == r.post_attempt_id)
+            .where(r.conflict.is_(False), *_result_conditions(filters, zone))).subquery()
+    rows = db.session.execute(
+        select(used.c.instrument_id, Question.id, Question.key, QuestionVersion.id, QuestionVersion.number,
+               QuestionVersion.type, QuestionVersion.stem, QuestionVersion.spec, QuestionVersion.outcome,
+               InstrumentItem.form)
+        .join(QuestionVersion, QuestionVersion.id == used.c.question_version_id)
+        .join(Question, Question.id == QuestionVersion.question_id)
+        .outerjoin(InstrumentItem, (InstrumentItem.instrument_id == used.c.instrument_id)
+                   & (InstrumentItem.question_id == Question.id))
+        .order_by(used.c.instrument_id, Question.id, QuestionVersion.number)).all()
+    found: dict[int, list[VersionUsed]] = defaultdict(list)
+    for row in rows:
+        found[row[0]].append(VersionUsed(*row))
+    return dict(found)
+
+
+def confidence_outcomes() -> dict[int, list[str]]:
+    """Instrument id -> the outcome codes of its confidence statements."""
+    found: dict[int, list[str]] = defaultdict(list)
+    for instrument_id, outcome in db.session.execute(
+            select(ConfidenceItem.instrument_id, ConfidenceItem.outcome).order_by(ConfidenceItem.position)):
+        found[instrument_id].append(outcome)
+    return dict(found)
+
+
 # Reach and delivery ----------------------------------------------------------------------------
 
 @dataclass
