@@ -60,8 +60,9 @@ def index():
                                           args.get("tag", "").strip(), args.get("type", ""),
                                           args.get("retired") == "1", args.get("page", 1, type=int))
     filters = {k: v for k, v in args.items() if k != "page"}
+    findings = {q.id: lint.lint_item(lint.item_from_version(q.key, q.current)) for q in pagination.items if q.current}
     return render_template("bank/index.html", pagination=pagination, categories=queries.categories_in_order(),
-                           tags=queries.all_tags(), types=REGISTRY, args=args, filters=filters)
+                           tags=queries.all_tags(), types=REGISTRY, args=args, filters=filters, findings=findings)
 
 
 @bp.route("/questions/new/<qtype>", methods=["GET", "POST"])

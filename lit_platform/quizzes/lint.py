@@ -100,17 +100,20 @@ his how i if in into is it its itself just me more most my no nor not now of off
 own same she should so some such than that the their them then there these they this those through to too under
 until up very was we were what when where which while who whom why will with would you your yours yourself one two
 may might must shall into onto upon within without best most likely following statement statements true false
-option options answer answers choose question questions learner learners
+option options answer answers choose question questions learner learners look looks first people person make makes
+find finds use used uses using give gives take takes need needs know knows show shows help helps work works many much
+well good like even next something someone thing things way ways time
 """.split())
 
 
-def _words(text) -> set[str]:
-    found = set()
+def _words(text) -> dict[str, str]:
+    """The content words of a text: crude stem -> the word as written."""
+    found = {}
     for word in re.findall(r"[a-z][a-z'-]+", plain(text).lower()):
         word = word.strip("'-")
         if len(word) < 4 or word in STOPWORDS:
             continue
-        found.add(_stem(word))
+        found.setdefault(_stem(word), word)
     return found
 
 
@@ -149,8 +152,9 @@ def keyed_longest(item: dict) -> bool:
     return max(keyed) > max(others) and sum(keyed) / len(keyed) >= MULTIPLE_RESPONSE_RATIO * sum(others) / len(others)
 
 
-_ALL_NONE = re.compile(r"\b(all|none|neither|each|any)\s+of\s+(the\s+)?(above|these|those|the\s+options|them)\b|"
-                       r"\b(all|none)\s+(of\s+)?the\s+(above|answers|options)\b", re.IGNORECASE)
+#: an option that points at the other options, at its start ("All of the above", "None of these are ...")
+_ALL_NONE = re.compile(r"^(all|none|neither|both|any|each)\s+(of\s+)?(the\s+)?(above|these|those|them|options|answers|"
+                       r"other\s+options|choices)\b", re.IGNORECASE)
 _LETTERS = re.compile(r"^((?i:both|neither|only)\s+)?\(?[A-F1-6]\)?\s*(,\s*\(?[A-F1-6]\)?\s*)*(and|&|or|nor)\s+\(?[A-F1-6]\)?$")
 _NEGATIVE = re.compile(
     r"\b(?:which|what|who|where)\b(?:\s+[\w'-]+){0,4}?\s+(?:is|are|does|do|did|would|should|could|can|will|was|were|"
@@ -246,14 +250,16 @@ def _choice_checks(item: dict, choices: list[dict]) -> list[Finding]:
     keyed = [c for c in choices if c["keyed"]]
     distractors = [c for c in choices if not c["keyed"]]
     if keyed and distractors:
-        shared = _words(stem)
+        stem_words = _words(stem)
+        shared = set(stem_words)
         for choice in keyed:
-            shared &= _words(choice["text"])
+            shared &= set(_words(choice["text"]))
         for choice in distractors:
-            shared -= _words(choice["text"])
+            shared -= set(_words(choice["text"]))
         if shared:
+            words = sorted(stem_words[w] for w in shared)
             found.append(_finding(item, "clang", f"the keyed option repeats stem word(s) no distractor uses "
-                                                 f"({', '.join(sorted(shared))}): a clue to the answer"))
+                                                 f"({', '.join(words)}): a clue to the answer"))
     for n, choice in enumerate(choices, 1):
         if choice["keyed"]:
             continue

@@ -216,15 +216,20 @@ def test_item_writing_checks_beside_each_version_of_a_question(app, sign_in, mak
         {"id": "1", "text": "A list of websites found by a search engine", "weight": 1, "feedback": "Right."},
         {"id": "2", "text": "MEDLINE", "weight": 0, "feedback": "Incorrect."}]}, outcome="SE1")
     quiz = make.quiz(questions=[flawed])
+    client, _ = sign_in("librarian")
     with app.app_context():
         question = db.session.get(Quiz, quiz.id).slots[0].question
-        question_id, key, category = question.id, question.key, question.category
-        save_question(key, category, QuestionData("single_choice", "Which of these is **NOT** a database?", {"choices": [
+        question_id = question.id
+    listing = client.get("/bank/").get_data(as_text=True)
+    assert (f'<a href="/bank/questions/{question_id}#item-checks">2 errors, 2 warnings'
+            '<span class="visually-hidden"> in Which of these is not a database?</span></a>') in listing
+    with app.app_context():
+        question = db.session.get(Question, question_id)
+        save_question(question.key, question.category, QuestionData("single_choice", "Which of these is **NOT** a database?", {"choices": [
             {"id": "1", "text": "Bing", "weight": 1, "feedback": "Right: it indexes web pages."},
             {"id": "2", "text": "MEDLINE", "weight": 0, "feedback": "MEDLINE is a bibliographic database."},
             {"id": "3", "text": "CINAHL", "weight": 0, "feedback": "CINAHL is a nursing database."}]}, outcome="SE1"))
         db.session.commit()
-    client, _ = sign_in("librarian")
     old = client.get(f"/bank/questions/{question_id}/versions/1").get_data(as_text=True)
     checks = re.search(r'<section class="lint-findings" id="item-checks" aria-labelledby="item-checks-title">'
                        r'\s*<h2 id="item-checks-title">Item-writing checks: 2 error\(s\), 2 warning\(s\)</h2>(.*?)</section>',
