@@ -153,8 +153,8 @@ def keyed_longest(item: dict) -> bool:
 
 
 #: an option that points at the other options, at its start ("All of the above", "None of these are ...")
-_ALL_NONE = re.compile(r"^(all|none|neither|both|any|each)\s+(of\s+)?(the\s+)?(above|these|those|them|options|answers|"
-                       r"other\s+options|choices)\b", re.IGNORECASE)
+_ALL_NONE = re.compile(r"^((all|none|neither|both|any|each)\s+of\s+(the\s+)?(above|these|those|them|options|answers|"
+                       r"other\s+options|choices)|all\s+the\s+above)\b", re.IGNORECASE)
 _LETTERS = re.compile(r"^((?i:both|neither|only)\s+)?\(?[A-F1-6]\)?\s*(,\s*\(?[A-F1-6]\)?\s*)*(and|&|or|nor)\s+\(?[A-F1-6]\)?$")
 _NEGATIVE = re.compile(
     r"\b(?:which|what|who|where)\b(?:\s+[\w'-]+){0,4}?\s+(?:is|are|does|do|did|would|should|could|can|will|was|were|"

@@ -316,7 +316,6 @@ def instrument_outcome_codes() -> dict[int, set[str]]:
     return codes
 
 
-
 @dataclass
 class VersionUsed:
     """A question version that counted post-tests in scope showed, as the item-writing checks read it."""
