@@ -11,7 +11,8 @@ from .loader import CourseDefinition
 def item(definition: QuestionDefinition, filename: str) -> dict:
     data = definition.data
     return {"key": definition.key, "type": data.type, "stem": data.stem, "spec": data.spec, "outcome": data.outcome,
-            "form": definition.form, "file": filename, "line": definition.line}
+            "form": definition.form, "file": filename, "line": definition.line,
+            "field_lines": definition.field_lines, "choice_lines": definition.choice_lines}
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,9 @@ class QuestionDefinition:
     data: QuestionData
     line: int
     form: str | None = None
+    #: where each field starts, and each choice (in order), for checks that point inside the question
+    field_lines: dict = field(default_factory=dict)
+    choice_lines: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -242,7 +245,9 @@ def read_question(node, filename: str, outcomes: set[str] | None = None) -> tupl
     form = node.get("form")
     if form is not None and form not in ("A", "B"):
         report(node.line_of("form"), f"{label}: form must be A or B")
-    return QuestionDefinition(key, data, node.line, form), collector.problems
+    raw_choices = node.get("choices") if isinstance(node.get("choices"), list) else []
+    choice_lines = [getattr(c, "line", node.line) for c in raw_choices if isinstance(c, dict)]
+    return QuestionDefinition(key, data, node.line, form, dict(node.key_lines), choice_lines), collector.problems
 
 
 def read_questions(nodes, filename: str, line: int, outcomes: set[str] | None = None,

@@ -66,9 +66,15 @@ class Finding:
                 "item": self.item, "message": self.message}
 
 
-def _finding(item: dict, code: str, message: str, severity: str | None = None) -> Finding:
-    return Finding(item.get("file") or "", int(item.get("line") or 0), severity or CODES[code][0], code,
-                   item.get("key") or "", message)
+def _finding(item: dict, code: str, message: str, choice: int | None = None, field: str | None = None) -> Finding:
+    """A finding about `item`, at the line of its choice number `choice` or of its `field` when known."""
+    line = item.get("line") or 0
+    choice_lines = item.get("choice_lines") or []
+    if choice is not None and 0 < choice <= len(choice_lines):
+        line = choice_lines[choice - 1]
+    elif field is not None and field in (item.get("field_lines") or {}):
+        line = item["field_lines"][field]
+    return Finding(item.get("file") or "", int(line), CODES[code][0], code, item.get("key") or "", message)
 
 
 # Text ------------------------------------------------------------------------------------------
@@ -199,10 +205,10 @@ def lint_item(item: dict) -> list[Finding]:
         if not plain(text):
             found.append(_finding(item, "feedback-missing",
                                   f"the wrong answer ({'False' if wrong == 'feedback_false' else 'True'}) has no "
-                                  f"feedback: say why it is wrong"))
+                                  f"feedback: say why it is wrong", field="answer"))
         elif _is_bare(text):
             found.append(_finding(item, "feedback-bare", f"the feedback on the wrong answer only says it is wrong "
-                                                         f"(“{plain(text)}”): say why"))
+                                                         f"(“{plain(text)}”): say why", field=wrong))
     found += _exercise_checks(item)
     return found
 
@@ -212,20 +218,25 @@ def _choice_checks(item: dict, choices: list[dict]) -> list[Finding]:
     texts = [plain(c["text"]) for c in choices]
     if len(choices) < MIN_OPTIONS:
         found.append(_finding(item, "too-few-options", f"{len(choices)} options: write at least {MIN_OPTIONS} "
-                                                       "(a two-option item is a true/false item guessed half the time)"))
+                                                       "(a two-option item is a true/false item guessed half the time)",
+                              field="choices"))
     if keyed_longest(item):
+        longest = max(range(len(choices)), key=lambda i: length(choices[i]["text"])) + 1
         found.append(_finding(item, "keyed-longest", "the keyed option is the longest: learners who pick the longest "
-                                                     "option get it right without knowing; even out the lengths"))
+                                                     "option get it right without knowing; even out the lengths",
+                              choice=longest))
     for n, text in enumerate(texts, 1):
         if _ALL_NONE.search(text) or _LETTERS.match(text):
             found.append(_finding(item, "all-none-of-the-above",
-                                  f"option {n} (“{text}”) refers to other options: write an option that stands alone"))
+                                  f"option {n} (“{text}”) refers to other options: write an option that stands alone",
+                                  choice=n))
     seen: dict[str, int] = {}
     prose: dict[str, int] = {}
     for n, choice in enumerate(choices, 1):
         exact = " ".join(str(choice["text"]).lower().split()).rstrip(".")
         if exact in seen:
-            found.append(_finding(item, "duplicate-option", f"options {seen[exact]} and {n} say the same thing"))
+            found.append(_finding(item, "duplicate-option", f"options {seen[exact]} and {n} say the same thing",
+                                  choice=n))
             continue
         seen[exact] = n
         # Options written as code (searches, syntax) differ by a character on purpose.
@@ -235,7 +246,7 @@ def _choice_checks(item: dict, choices: list[dict]) -> list[Finding]:
         for other, m in prose.items():
             if normal == other or difflib.SequenceMatcher(None, normal, other).ratio() >= NEAR_DUPLICATE:
                 found.append(_finding(item, "near-duplicate-option",
-                                      f"options {m} and {n} differ only slightly: make each a distinct answer"))
+                                      f"options {m} and {n} differ only slightly: make each a distinct answer", choice=n))
                 break
         prose[normal] = n
     stem = item.get("stem", "")
@@ -245,7 +256,7 @@ def _choice_checks(item: dict, choices: list[dict]) -> list[Finding]:
             word = match.group(1) or match.group(2)
             found.append(_finding(item, "negative-stem",
                                   f"the question asks in the negative (“{word}”) without emphasis: write **{word.upper()}**, "
-                                  "or put a search operator in `code`"))
+                                  "or put a search operator in `code`", field="stem"))
             break
     keyed = [c for c in choices if c["keyed"]]
     distractors = [c for c in choices if not c["keyed"]]
@@ -259,17 +270,18 @@ def _choice_checks(item: dict, choices: list[dict]) -> list[Finding]:
         if shared:
             words = sorted(stem_words[w] for w in shared)
             found.append(_finding(item, "clang", f"the keyed option repeats stem word(s) no distractor uses "
-                                                 f"({', '.join(words)}): a clue to the answer"))
+                                                 f"({', '.join(words)}): a clue to the answer",
+                                  choice=next(n for n, c in enumerate(choices, 1) if c["keyed"])))
     for n, choice in enumerate(choices, 1):
         if choice["keyed"]:
             continue
         feedback = choice.get("feedback", "")
         if not plain(feedback):
             found.append(_finding(item, "feedback-missing", f"wrong option {n} (“{texts[n - 1][:60]}”) has no "
-                                                            "feedback: say why it is wrong"))
+                                                            "feedback: say why it is wrong", choice=n))
         elif _is_bare(feedback):
             found.append(_finding(item, "feedback-bare", f"the feedback on wrong option {n} only says it is wrong "
-                                                         f"(“{plain(feedback)}”): say why"))
+                                                         f"(“{plain(feedback)}”): say why", choice=n))
     return found
 
 

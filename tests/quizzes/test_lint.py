@@ -53,7 +53,7 @@ def test_a_well_written_question_has_no_findings(tmp_path):
 def test_keyed_option_longest(tmp_path):
     items = read(tmp_path, good(**{"A bibliographic database of health research":
                                    "A bibliographic database of health research, searched with care and thoroughly"}))
-    assert found(items) == [("keyed-longest", "demo/check.yaml", 4)]
+    assert found(items) == [("keyed-longest", "demo/check.yaml", 9)]  # the line of the longest option
     assert lint.keyed_longest(items[0])
 
 
@@ -81,17 +81,18 @@ def test_all_or_none_of_the_above_and_both_a_and_b(tmp_path):
                  good(2, **{"The catalogue of the local public library branch": "Both A and B"}),
                  good(3, **{"The catalogue of the local public library branch": "None of these"}))
     codes = [c for c in found(items) if c[0] == "all-none-of-the-above"]
-    assert codes == [("all-none-of-the-above", "demo/check.yaml", 4), ("all-none-of-the-above", "demo/check.yaml", 16),
-                     ("all-none-of-the-above", "demo/check.yaml", 28)]
+    # each at its option's line: the third option of questions starting on lines 4, 16 and 28
+    assert codes == [("all-none-of-the-above", "demo/check.yaml", 14), ("all-none-of-the-above", "demo/check.yaml", 26),
+                     ("all-none-of-the-above", "demo/check.yaml", 38)]
 
 
 def test_negative_stem_must_be_emphasised(tmp_path):
     bad = good(**{"Where should she look first?": "Which of these is not a good place to look?"})
-    assert ("negative-stem", "demo/check.yaml", 4) in found(read(tmp_path, bad))
+    assert ("negative-stem", "demo/check.yaml", 7) in found(read(tmp_path, bad))  # the stem's line
     emphasised = good(**{"Where should she look first?": "Which of these is **NOT** a good place to look?"})
     assert not [c for c in found(read(tmp_path, emphasised)) if c[0] == "negative-stem"]
     except_stem = good(**{"Where should she look first?": "'All of these are sources except:'"})
-    assert ("negative-stem", "demo/check.yaml", 4) in found(read(tmp_path, except_stem))
+    assert ("negative-stem", "demo/check.yaml", 7) in found(read(tmp_path, except_stem))
     # a negative inside a clause of a positive question, or an operator in code, is not a negative stem
     clause = good(**{"Where should she look first?": "'What did she do that others did not? Which source, using `NOT`?'"})
     assert not [c for c in found(read(tmp_path, clause)) if c[0] == "negative-stem"]
@@ -119,7 +120,7 @@ def test_true_false_keys_all_the_same_way(tmp_path):
 def test_wrong_option_feedback_missing_or_bare(tmp_path):
     items = read(tmp_path, good(**{"Popular pages are not necessarily trials, and many are adverts.": "No, that's wrong."}),
                  good(2, **{"        feedback: A catalogue lists books held there, not journal articles about trials.\n": ""}))
-    assert found(items) == [("feedback-bare", "demo/check.yaml", 4), ("feedback-missing", "demo/check.yaml", 16)]
+    assert found(items) == [("feedback-bare", "demo/check.yaml", 12), ("feedback-missing", "demo/check.yaml", 26)]
     finding = lint.lint_item(items[0])[0]
     assert finding.severity == "warning" and "only says it is wrong" in finding.message
 
@@ -133,13 +134,13 @@ def test_true_false_wrong_answer_needs_feedback(tmp_path):
     answer: true
     feedback_true: Yes, either term will do.
 """)
-    assert found(items) == [("feedback-missing", "demo/check.yaml", 4)]
+    assert found(items) == [("feedback-missing", "demo/check.yaml", 8)]  # the answer's line
 
 
 def test_fewer_than_three_options(tmp_path):
     items = read(tmp_path, good(**{"      - text: The catalogue of the local public library branch\n"
                                    "        feedback: A catalogue lists books held there, not journal articles about trials.\n": ""}))
-    assert found(items) == [("too-few-options", "demo/check.yaml", 4)]
+    assert found(items) == [("too-few-options", "demo/check.yaml", 8)]  # the line of choices:
 
 
 def test_duplicate_and_near_duplicate_options(tmp_path):
@@ -150,8 +151,8 @@ def test_duplicate_and_near_duplicate_options(tmp_path):
                  good(3, **{"The catalogue of the local public library branch":
                             "A general web search engine, sorted by its popularity"}))
     assert [c for c in found(items) if "duplicate" in c[0]] == [
-        ("duplicate-option", "demo/check.yaml", 4), ("duplicate-option", "demo/check.yaml", 16),
-        ("near-duplicate-option", "demo/check.yaml", 28)]
+        ("duplicate-option", "demo/check.yaml", 14), ("duplicate-option", "demo/check.yaml", 26),
+        ("near-duplicate-option", "demo/check.yaml", 38)]
     # searches written as code may differ by one bracket on purpose
     code = read(tmp_path, good(**{"A general web search engine sorted by popularity": "'`sleep AND (shift OR night)`'",
                                   "The catalogue of the local public library branch": "'`(sleep AND shift) OR night`'"}))
@@ -160,7 +161,7 @@ def test_duplicate_and_near_duplicate_options(tmp_path):
 
 def test_clang_clue(tmp_path):
     items = read(tmp_path, good(**{"A bibliographic database of health research": "A database indexing sleep trials"}))
-    assert ("clang", "demo/check.yaml", 4) in found(items)
+    assert ("clang", "demo/check.yaml", 9) in found(items)  # the keyed option's line
     assert "sleep" in next(f.message for f in lint.lint_item(items[0]) if f.code == "clang")
 
 
@@ -258,7 +259,7 @@ def test_cli_exit_codes_and_summary(tmp_path):
                    assessment_text(good(1).replace("demo.good", "flawed.pp"), confidence=False).replace("{slug}", "flawed"))
     result = CliRunner().invoke(lit, ["courses", "lint", str(flawed)])
     assert result.exit_code == 1
-    assert "flawed/quizzes/check.yaml, line 4: error [negative-stem] demo.good.1:" in result.output
+    assert "flawed/quizzes/check.yaml, line 7: error [negative-stem] demo.good.1:" in result.output
     assert "flawed/assessment.yaml, line 3: error [outcome-few-items] outcome DS1 rests on 1 item(s)" in result.output
     assert "flawed/assessment.yaml, line 1: error [outcome-no-confidence]" in result.output
     assert result.output.strip().endswith("3 errors, 0 warnings")
