@@ -80,7 +80,10 @@ def build(filters: ReportFilters, zone: str, min_group: int, filter_labels: dict
     tests_in_scope = sorted(set(rows.instrument_id))
     post_tests = figures.post_tests(rows, arrays)
     if tests_in_scope:
-        sections.append(_reliability(tests_in_scope, post_tests, infos, queries.post_test_versions(filters, zone),
+        held: dict[int, set[int]] = {}
+        for test in post_tests:
+            held.setdefault(test.instrument_id, set()).update(test.question_ids)
+        sections.append(_reliability(tests_in_scope, post_tests, infos, queries.post_test_versions(filters, zone, held),
                                      queries.confidence_outcomes(), outcome_info, hide))
     if len(tests_in_scope) > 1:
         sections.append(_one_test_at_a_time(tests_in_scope, infos, filters))

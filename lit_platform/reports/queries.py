@@ -331,32 +331,52 @@ class VersionUsed:
     form: str | None
 
 
-def post_test_versions(filters: ReportFilters, zone: str) -> dict[int, list[VersionUsed]]:
+def post_test_versions(filters: ReportFilters, zone: str,
+                       questions: dict[int, set[int]]) -> dict[int, list[VersionUsed]]:
     """Instrument id -> the question versions its counted post-tests in scope were answered on.
 
-    Read from the answers (each points at the version shown), so later edits to a question do not
-    change what the report says about the tests already taken."""
+    `questions`: instrument id -> the questions its post-tests in scope hold (from the results rows).
+    A question with one version can only have been answered on that one; for a question edited since,
+    each version is kept if an answer in a counted post-test in scope points at it (found through the
+    answers' version index, stopping at the first), so later edits do not change what the report says
+    about tests already taken, and the answers themselves are not read.
+    """
+    from sqlalchemy import exists
+
     from ..assessments.models import InstrumentItem
     from ..quizzes.models import Response
 
+    wanted = sorted({q for ids in questions.values() for q in ids})
+    if not wanted:
+        return {}
+    versions = db.session.execute(
+        select(Question.id, Question.key, QuestionVersion.id, QuestionVersion.number, QuestionVersion.type,
+               QuestionVersion.stem, QuestionVersion.spec, QuestionVersion.outcome)
+        .join(QuestionVersion, QuestionVersion.question_id == Question.id)
+        .where(Question.id.in_(wanted)).order_by(Question.id, QuestionVersion.number)).all()
+    by_question: dict[int, list] = defaultdict(list)
+    for row in versions:
+        by_question[row[0]].append(row)
+    forms = {(i, q): form for i, q, form in db.session.execute(
+        select(InstrumentItem.instrument_id, InstrumentItem.question_id, InstrumentItem.form)
+        .where(InstrumentItem.question_id.in_(wanted)))}
     r = AssessmentResult.__table__.c
-    used = (select(r.instrument_id, Response.question_version_id).distinct()
-            .select_from(AssessmentResult.__table__)
-            .join(Response, Response.attempt_id == r.post_attempt_id)
-            .where(r.conflict.is_(False), *_result_conditions(filters, zone))).subquery()
-    rows = db.session.execute(
-        select(used.c.instrument_id, Question.id, Question.key, QuestionVersion.id, QuestionVersion.number,
-               QuestionVersion.type, QuestionVersion.stem, QuestionVersion.spec, QuestionVersion.outcome,
-               InstrumentItem.form)
-        .join(QuestionVersion, QuestionVersion.id == used.c.question_version_id)
-        .join(Question, Question.id == QuestionVersion.question_id)
-        .outerjoin(InstrumentItem, (InstrumentItem.instrument_id == used.c.instrument_id)
-                   & (InstrumentItem.question_id == Question.id))
-        .order_by(used.c.instrument_id, Question.id, QuestionVersion.number)).all()
-    found: dict[int, list[VersionUsed]] = defaultdict(list)
-    for row in rows:
-        found[row[0]].append(VersionUsed(*row))
-    return dict(found)
+    found: dict[int, list[VersionUsed]] = {}
+    for instrument_id, ids in sorted(questions.items()):
+        edited = [row[2] for q in ids for row in by_question.get(q, []) if len(by_question[q]) > 1]
+        answered = set()
+        if edited:
+            post_attempts = select(r.post_attempt_id).where(r.instrument_id == instrument_id, r.conflict.is_(False),
+                                                            *_result_conditions(filters, zone))
+            answered = set(db.session.scalars(select(QuestionVersion.id).where(
+                QuestionVersion.id.in_(edited),
+                exists().where(Response.question_version_id == QuestionVersion.id,
+                               Response.attempt_id.in_(post_attempts)))))
+        found[instrument_id] = [
+            VersionUsed(instrument_id, *row, forms.get((instrument_id, row[0])))
+            for q in sorted(ids) for row in by_question.get(q, [])
+            if len(by_question[q]) == 1 or row[2] in answered]
+    return found
 
 
 def confidence_outcomes() -> dict[int, list[str]]:

@@ -391,10 +391,11 @@ def test_reliability_items_per_outcome_and_item_writing_checks_of_the_versions_u
             {"id": "1", "text": "A question", "weight": 1, "feedback": "Yes: it guides the search."},
             {"id": "2", "text": "A database", "weight": 0, "feedback": "The question decides the database."},
             {"id": "3", "text": "A keyword", "weight": 0, "feedback": "Keywords come from the question."}]},
-            outcome="DS1"))
+            outcome="DS2"))
         db.session.commit()
     data = next(iter(learning_json(manager)["reliability"]["data"].values()))
     assert ("demo.pp.question", "too-few-options") in {(f["item"], f["code"]) for f in data["findings"]}
+    assert data["items_per_outcome"] == {"DS1": {"": 1}, "DS2": {"": 1}}  # version 2's outcome is not counted
 
     page = html.unescape(page_of(manager, "/reports/learning"))
     assert '<h2 id="reliability-title">How far to trust each test</h2>' in page
