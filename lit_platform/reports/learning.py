@@ -6,10 +6,10 @@ import math
 import numpy as np
 from flask import url_for
 
+from ..quizzes import lint
 from . import charts, learning_figures as figures, queries
 from .document import Chart, ReportDocument, Section, Table
 from .filters import ReportFilters
-from ..quizzes import lint
 from .stats import (ALPHA_TO_COMPARE, PairedSummary, feldt_interval, interpret_d, interpret_gain, item_analysis, mcnemar,
                     paired_summary, t_quantile)
 from .suppress import Suppressor, describe_filters, fmt_p, generated_now
@@ -458,25 +458,25 @@ def _reliability(instrument_ids, tests, infos, versions, confidence, outcome_inf
                                                                     "95% CI low", "95% CI high", "Verdict"], rows))
         # Item-writing checks of the versions the post-tests used
         course_outcomes = sorted({code for (iid, code) in outcome_info if iid == instrument_id}) or None
-        findings = lint.whole_test_findings(lint.lint_instrument(
-            items, confidence.get(instrument_id, []), course_outcomes, {}, "the post-test"))
-        labels = {}
+        labelled = [("The test as a whole", f) for f in lint.whole_test_findings(lint.lint_instrument(
+            items, confidence.get(instrument_id, []), course_outcomes, {}, "the post-test"))]
         for version in used:
-            labels.setdefault(version.key, (url_for("bank.question_version", question_id=version.question_id,
-                                                    number=version.number), f"{version.key} (version {version.number})"))
-            findings += lint.lint_item(lint.item_from_version(version.key, version, version.form))
-        findings = sorted(set(findings), key=lambda f: (f.severity != "error", f.item, f.code, f.message))
+            label = (url_for("bank.question_version", question_id=version.question_id, number=version.number),
+                     f"{version.key} (version {version.number})")
+            labelled += [(label, f) for f in lint.lint_item(lint.item_from_version(version.key, version, version.form))]
+        labelled.sort(key=lambda pair: (pair[1].severity != "error", str(pair[0]), pair[1].code, pair[1].message))
+        findings = [f for _, f in labelled]
         errors, warns = lint.counts(findings)
         if findings:
             section.tables.append(Table(
                 f"Item-writing checks of {title} (the question versions its post-tests used)",
                 ["Question", "Severity", "Finding"],
-                [[labels.get(f.item) or "The test as a whole", f.severity.capitalize(), f.message] for f in findings],
-                link_column=0))
+                [[label, f.severity.capitalize(), f.message] for label, f in labelled], link_column=0))
             if errors:
                 warnings.append(2, f"{title}: the item-writing checks found {errors} error(s) and {warns} warning(s) in "
                                 "the questions as learners saw them; see the list below.")
-        data["findings"] = [f.as_dict() for f in findings]
+        data["findings"] = [dict(f.as_dict(), version=label[1] if isinstance(label, tuple) else None)
+                            for label, f in labelled]
     section.summary[:0] = warnings.in_order() + reassurances
     return section
 
