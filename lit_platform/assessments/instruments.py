@@ -61,5 +61,4 @@ def instrument_findings(instrument) -> list:
         return []
     items = [lint.item_from_version(item.question.key, item.question.current, item.form)
              for item in instrument.items if item.question.current is not None]
-    return lint.whole_test_findings(lint.lint_instrument(
-        items, [c.outcome for c in instrument.confidence_items], None, {}, "this test"))
+    return lint.lint_whole_instrument(items, [c.outcome for c in instrument.confidence_items], None, {}, "this test")

@@ -184,6 +184,13 @@ def _question_sentences(stem: str) -> list[str]:
     return asking + sentences[-1:]
 
 
+def _similar(a: str, b: str) -> bool:
+    matcher = difflib.SequenceMatcher(None, a, b)
+    # the quick ratios are upper bounds of the ratio: most pairs are told apart without the full comparison
+    return (matcher.real_quick_ratio() >= NEAR_DUPLICATE and matcher.quick_ratio() >= NEAR_DUPLICATE
+            and matcher.ratio() >= NEAR_DUPLICATE)
+
+
 def _is_bare(feedback: str) -> bool:
     words = re.findall(r"[a-z']+", plain(feedback).lower())
     return bool(words) and all(word in _BARE_WORDS for word in words)
@@ -244,7 +251,7 @@ def _choice_checks(item: dict, choices: list[dict]) -> list[Finding]:
         if "`" in str(choice["text"]) or len(normal.split()) < 3:
             continue
         for other, m in prose.items():
-            if normal == other or difflib.SequenceMatcher(None, normal, other).ratio() >= NEAR_DUPLICATE:
+            if normal == other or _similar(normal, other):
                 found.append(_finding(item, "near-duplicate-option",
                                       f"options {m} and {n} differ only slightly: make each a distinct answer", choice=n))
                 break
@@ -423,7 +430,16 @@ def lint_coverage(items: list[dict], confidence_outcomes: list[str] | None, outc
 
 def lint_instrument(items: list[dict], confidence_outcomes: list[str] | None, outcomes: list[str] | None,
                     where: dict, label: str, confidence_where: dict | None = None) -> list[Finding]:
-    return lint_set(items, where, label) + lint_coverage(items, confidence_outcomes, outcomes, where, confidence_where)
+    """Every finding about a pre/post instrument: its items one by one, then the instrument as a whole."""
+    return [f for item in items for f in lint_item(item)] + lint_whole_instrument(
+        items, confidence_outcomes, outcomes, where, label, confidence_where)
+
+
+def lint_whole_instrument(items: list[dict], confidence_outcomes: list[str] | None, outcomes: list[str] | None,
+                          where: dict, label: str, confidence_where: dict | None = None) -> list[Finding]:
+    """The findings about an instrument as a whole (keyed-longest share, true/false keys, coverage)."""
+    return (lint_share(items, where, label) + lint_true_false(items, where, label)
+            + lint_coverage(items, confidence_outcomes, outcomes, where, confidence_where))
 
 
 def counts(findings: list[Finding]) -> tuple[int, int]:
@@ -442,6 +458,3 @@ def item_from_version(key: str, version, form: str | None = None) -> dict:
             "outcome": version.outcome, "form": form, "file": "", "line": 0}
 
 
-def whole_test_findings(findings: list[Finding]) -> list[Finding]:
-    """The findings about a whole test (no single item named)."""
-    return [f for f in findings if not f.item]

@@ -10,8 +10,8 @@ from ..quizzes import lint
 from . import charts, learning_figures as figures, queries
 from .document import Chart, ReportDocument, Section, Table
 from .filters import ReportFilters
-from .stats import (ALPHA_TO_COMPARE, PairedSummary, feldt_interval, interpret_d, interpret_gain, item_analysis, mcnemar,
-                    paired_summary, t_quantile)
+from .stats import (ALPHA_TO_COMPARE, PairedSummary, cronbach_alpha, feldt_interval, interpret_d, interpret_gain,
+                    item_analysis, mcnemar, paired_summary, t_quantile)
 from .suppress import Suppressor, describe_filters, fmt_p, generated_now
 
 #: item-analysis flags, with what to do about each
@@ -434,8 +434,7 @@ def _reliability(instrument_ids, tests, infos, versions, confidence, outcome_inf
             if not hide.enough(attempts):
                 rows.append([name, hide.count(attempts), k, None, None, None, "not shown: too few attempts"])
                 continue
-            cic = item_analysis(test.marks, test.max_marks).test.cic
-            alpha = cic / 100 if cic is not None else None
+            alpha = cronbach_alpha(test.marks)
             interval = feldt_interval(alpha, attempts, k) if alpha is not None else None
             if alpha is None:
                 verdict = "cannot be computed (one item, or no spread in the scores)"
@@ -458,8 +457,8 @@ def _reliability(instrument_ids, tests, infos, versions, confidence, outcome_inf
                                                                     "95% CI low", "95% CI high", "Verdict"], rows))
         # Item-writing checks of the versions the post-tests used
         course_outcomes = sorted({code for (iid, code) in outcome_info if iid == instrument_id}) or None
-        labelled = [("The test as a whole", f) for f in lint.whole_test_findings(lint.lint_instrument(
-            items, confidence.get(instrument_id, []), course_outcomes, {}, "the post-test"))]
+        labelled = [("The test as a whole", f) for f in lint.lint_whole_instrument(
+            items, confidence.get(instrument_id, []), course_outcomes, {}, "the post-test")]
         for version in used:
             label = (url_for("bank.question_version", question_id=version.question_id, number=version.number),
                      f"{version.key} (version {version.number})")

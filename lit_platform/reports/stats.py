@@ -599,6 +599,19 @@ def _check_histogram(counts: Mapping[float, int], n: int, name: str) -> None:
 ALPHA_TO_COMPARE = 0.7
 
 
+def cronbach_alpha(marks) -> float | None:
+    """Cronbach's alpha of an attempts × items matrix of marks (the item analysis's CIC ÷ 100, without the
+    per-item figures). None with fewer than two items or attempts, or no spread in the totals."""
+    matrix = np.asarray(marks, dtype=float)
+    if matrix.ndim != 2 or matrix.shape[0] < 2 or matrix.shape[1] < 2:
+        return None
+    k = matrix.shape[1]
+    total_variance = float(matrix.sum(axis=1).var(ddof=1))
+    if total_variance <= 1e-12:
+        return None
+    return k / (k - 1) * (1 - float(matrix.var(axis=0, ddof=1).sum()) / total_variance)
+
+
 def feldt_interval(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[float, float] | None:
     """Feldt's (1965) confidence interval for Cronbach's alpha from n attempts at k items.
 

@@ -28,3 +28,18 @@ def test_feldt_interval_for_cronbachs_alpha():
     narrow = feldt_interval(0.8, 50, 10, level=0.90)
     assert low < narrow[0] < 0.8 < narrow[1] < high
     assert feldt_interval(0.8, 1, 10) is None and feldt_interval(0.8, 50, 1) is None and feldt_interval(None, 50, 10) is None
+
+
+def test_cronbach_alpha_is_the_item_analysis_coefficient():
+    import numpy as np
+
+    from lit_platform.reports.stats import cronbach_alpha, item_analysis
+
+    # two items, six attempts: item variances 4/15 each, total variance 2/3, so alpha = 2 × (1 − 0.8) = 0.4
+    marks = [[1, 0], [1, 1], [1, 1], [0, 1], [1, 1], [0, 0]]
+    assert cronbach_alpha(marks) == pytest.approx(0.4)
+    rng = np.random.default_rng(7)
+    ability = rng.normal(size=(200, 1))
+    marks = (ability + rng.normal(size=(200, 12)) > 0).astype(float)
+    assert cronbach_alpha(marks) == pytest.approx(item_analysis(marks, [1] * 12).test.cic / 100)
+    assert cronbach_alpha([[1, 1], [1, 1]]) is None and cronbach_alpha([[1], [0]]) is None
