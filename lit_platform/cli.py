@@ -294,6 +294,38 @@ def courses_validate(path):
         raise click.ClickException(f"{total} problem(s) found.")
 
 
+@courses_group.command("lint")
+@click.argument("path", required=False, type=click.Path(exists=True, file_okay=False))
+def courses_lint(path):
+    """Check the questions against item-writing guidelines, with file and line; fails on any error (or on a
+    problem `validate` reports). PATH: one course or a folder of courses."""
+    from .courses.lint import lint_course
+    from .courses.loader import read_courses
+    from .quizzes.lint import summary
+
+    problems_total, findings_total = 0, []
+    for folder, course, problems in read_courses(_courses_path(path)):
+        for problem in problems:
+            click.echo(f"{problem.file}, line {problem.line}: error [invalid] {problem.message}", err=True)
+        problems_total += len(problems)
+        if course is None:
+            continue
+        result = lint_course(course, str(folder.name) + "/course.yaml")
+        for finding in result.findings:
+            click.echo(str(finding), err=finding.severity == "error")
+        findings_total += result.findings
+        shares = [f"module quizzes: keyed option longest in {result.quizzes_share}"]
+        if result.assessment_share is not None:
+            shares.insert(0, f"pre/post test: keyed option longest in {result.assessment_share}")
+        click.echo(f"{folder.name}: {'; '.join(shares)}; {summary(result.findings)}")
+    errors = problems_total + sum(f.severity == "error" for f in findings_total)
+    warnings = sum(f.severity == "warning" for f in findings_total)
+    click.echo(f"{errors} error{'' if errors == 1 else 's'}, {warnings} warning{'' if warnings == 1 else 's'}"
+               + (f" (including {problems_total} that `lit courses validate` reports)" if problems_total else ""))
+    if errors:
+        raise SystemExit(1)
+
+
 @courses_group.command("import")
 @click.argument("path", required=False, type=click.Path(exists=True, file_okay=False))
 @with_appcontext

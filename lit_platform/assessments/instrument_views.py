@@ -44,7 +44,9 @@ def index():
 def edit(instrument_id=None):
     instrument = get_or_404(Instrument, instrument_id) if instrument_id else None
     if instrument is not None and instrument.course_id is not None:
-        return render_template("assessments/instrument_from_files.html", instrument=instrument)
+        return render_template("assessments/instrument_from_files.html", instrument=instrument,
+                               test_findings=instruments.instrument_findings(instrument),
+                               findings=instruments.question_findings([i.question for i in instrument.items]))
     form = InstrumentForm(obj=instrument)
     if instrument is not None:
         form.key.data = instrument.key
@@ -73,5 +75,7 @@ def edit(instrument_id=None):
             return redirect(url_for("instruments.edit", instrument_id=saved.id))
     return render_template("assessments/instrument_form.html", form=form, instrument=instrument, shown=shown,
                            chosen=chosen, items_error=items_error, categories=quiz_queries.categories_in_order(),
-                           category_id=category_id, choices=instruments.ITEM_CHOICES), \
+                           category_id=category_id, choices=instruments.ITEM_CHOICES,
+                           findings=instruments.question_findings(shown),
+                           test_findings=instruments.instrument_findings(instrument)), \
         400 if request.method == "POST" else 200

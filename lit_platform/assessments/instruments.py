@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import re
 
+from ..quizzes import lint
+
 KEY = re.compile(r"^[a-z0-9][a-z0-9.-]{1,80}$")
 OUTCOME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 ITEM_CHOICES = (("", "Not in the test"), ("both", "In both forms"), ("A", "Form A only"), ("B", "Form B only"))
@@ -46,3 +48,17 @@ def parse_confidence(text: str, key: str) -> tuple[list[tuple[str, str, str]], l
 
 def confidence_text(instrument) -> str:
     return "\n".join(f"{item.outcome} | {item.statement}" for item in instrument.confidence_items)
+
+
+def question_findings(questions) -> dict[int, list]:
+    """Item-writing findings of each bank question's current version, by question id."""
+    return {q.id: lint.lint_item(lint.item_from_version(q.key, q.current)) for q in questions if q.current is not None}
+
+
+def instrument_findings(instrument) -> list:
+    """Findings about a saved instrument as a whole: keyed-longest share, true/false keys and outcome coverage."""
+    if instrument is None:
+        return []
+    items = [lint.item_from_version(item.question.key, item.question.current, item.form)
+             for item in instrument.items if item.question.current is not None]
+    return lint.lint_whole_instrument(items, [c.outcome for c in instrument.confidence_items], None, {}, "this test")

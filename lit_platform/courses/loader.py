@@ -49,6 +49,7 @@ class ConfidenceItem:
     key: str
     outcome: str
     statement: str
+    line: int = 0
 
 
 @dataclass
@@ -57,6 +58,11 @@ class AssessmentDefinition:
     title: str
     items: list[QuestionDefinition]
     confidence: list[ConfidenceItem]
+    #: where it was read from, and the lines of its items and confidence lists
+    filename: str = ""
+    line: int = 1
+    items_line: int = 1
+    confidence_line: int = 1
 
 
 @dataclass
@@ -306,7 +312,8 @@ class CourseReader:
             if not quiz_path.is_relative_to(self.folder.resolve()) or not quiz_path.is_file():
                 self.report(path, meta.line_of("quiz"), f"quiz file '{meta['quiz']}' not found")
             else:
-                quiz, problems = read_quiz_file(quiz_path, outcome_codes, self.seen_keys, self.name(quiz_path))
+                quiz, problems = read_quiz_file(quiz_path, outcome_codes, self.seen_keys,
+                                                self.name(self.folder / str(meta["quiz"])))
                 self.problems += problems
                 if quiz is not None:
                     self._place_images(quiz_path, quiz.questions)
@@ -477,8 +484,10 @@ class CourseReader:
                 continue
             if str(item["outcome"]) not in outcome_codes:
                 self.report(path, item.line_of("outcome"), f"unknown outcome code '{item['outcome']}'")
-            confidence.append(ConfidenceItem(str(item["key"]), str(item["outcome"]), str(item["statement"])))
-        return AssessmentDefinition(str(raw.get("key") or ""), str(raw.get("title") or ""), items, confidence)
+            confidence.append(ConfidenceItem(str(item["key"]), str(item["outcome"]), str(item["statement"]), item.line))
+        return AssessmentDefinition(str(raw.get("key") or ""), str(raw.get("title") or ""), items, confidence,
+                                    self.name(path), raw.line, raw.line_of("items"),
+                                    raw.line_of("confidence") if "confidence" in raw else raw.line)
 
     def _hash(self) -> str:
         digest = hashlib.sha256()

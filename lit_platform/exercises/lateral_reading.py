@@ -61,6 +61,22 @@ def _is_weight(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
 
 
+def option_lists(spec: dict) -> list[tuple[str, list[dict]]]:
+    """The choices the learner is offered, marked with what the expert picks, for the item-writing checks."""
+    def entries(options, keyed_field):
+        return [{"text": str(o.get("text", "")), "keyed": bool(o.get(keyed_field)), "feedback": o.get("feedback") or ""}
+                for o in options or [] if isinstance(o, dict)]
+
+    lists = []
+    for move in spec.get("moves") or []:
+        name = MOVES.get(move.get("move"), (str(move.get("move")),))[0]
+        lists.append((f"{name}: action", entries(move.get("actions"), "expert")))
+        if move.get("findings"):
+            lists.append((f"{name}: finding", entries(move.get("findings"), "correct")))
+    lists.append(("verdict", entries(spec.get("verdict"), "correct")))
+    return [(label, options) for label, options in lists if options]
+
+
 def criteria(spec: dict) -> list[tuple[str, str]]:
     return [(m["move"], MOVES[m["move"]][0]) for m in spec["moves"]] + [("verdict", "Verdict")]
 

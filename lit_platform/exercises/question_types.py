@@ -185,6 +185,9 @@ class LateralReading(PerformanceType):
     def right_answer(self, spec):
         return next(v["text"] for v in spec["verdict"] if v.get("correct"))
 
+    def lint_options(self, spec):
+        return lateral_reading.option_lists(spec)
+
     def demo_values(self, spec, good):
         values = []
         for move in spec["moves"]:

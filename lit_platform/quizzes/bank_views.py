@@ -12,7 +12,7 @@ from ..accounts.models import Role
 from ..accounts.services import find_user_by_email
 from ..extensions import db
 from ..security import get_or_404, roles_required
-from . import attempts, gift_io, queries, services
+from . import attempts, gift_io, lint, queries, services
 from .forms import (QUESTION_FORMS, AddQuestionForm, CategoryForm, ExtensionForm, GiftImportForm, MarkForm, MoveForm,
                     QuizSettingsForm, RandomRuleForm)
 from .models import Question, QuestionCategory, Quiz, Response
@@ -61,8 +61,9 @@ def index():
                                           args.get("tag", "").strip(), args.get("type", ""),
                                           args.get("retired") == "1", args.get("page", 1, type=int))
     filters = {k: v for k, v in args.items() if k != "page"}
+    findings = {q.id: lint.lint_item(lint.item_from_version(q.key, q.current)) for q in pagination.items if q.current}
     return render_template("bank/index.html", pagination=pagination, categories=queries.categories_in_order(),
-                           tags=queries.all_tags(), types=REGISTRY, args=args, filters=filters)
+                           tags=queries.all_tags(), types=REGISTRY, args=args, filters=filters, findings=findings)
 
 
 @bp.route("/questions/new/<qtype>", methods=["GET", "POST"])
@@ -124,7 +125,8 @@ def question(question_id):
     move_form = MoveForm(data={"category": question.category_id})
     move_form.category.choices = _category_choices()
     return render_template("bank/question.html", question=question, version=question.current, move_form=move_form,
-                           get_type=get_type)
+                           get_type=get_type, findings=lint.lint_item(lint.item_from_version(question.key,
+                                                                                             question.current)))
 
 
 @bp.route("/questions/<int:question_id>/versions/<int:number>")
@@ -133,7 +135,7 @@ def question_version(question_id, number):
     question = get_or_404(Question, question_id)
     version = next((v for v in question.versions if v.number == number), None) or abort(404)
     return render_template("bank/question.html", question=question, version=version, move_form=None,
-                           get_type=get_type)
+                           get_type=get_type, findings=lint.lint_item(lint.item_from_version(question.key, version)))
 
 
 @bp.route("/questions/<int:question_id>/duplicate", methods=["POST"])

@@ -46,6 +46,9 @@ class QuestionDefinition:
     data: QuestionData
     line: int
     form: str | None = None
+    #: where each field starts, and each choice (in order), for checks that point inside the question
+    field_lines: dict = field(default_factory=dict)
+    choice_lines: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -53,6 +56,8 @@ class QuizDefinition:
     key: str
     settings: dict
     questions: list[QuestionDefinition] = field(default_factory=list)
+    #: the file it was read from, as problems name it
+    filename: str = ""
 
 
 class _Collector:
@@ -240,7 +245,9 @@ def read_question(node, filename: str, outcomes: set[str] | None = None) -> tupl
     form = node.get("form")
     if form is not None and form not in ("A", "B"):
         report(node.line_of("form"), f"{label}: form must be A or B")
-    return QuestionDefinition(key, data, node.line, form), collector.problems
+    raw_choices = node.get("choices") if isinstance(node.get("choices"), list) else []
+    choice_lines = [getattr(c, "line", node.line) for c in raw_choices if isinstance(c, dict)]
+    return QuestionDefinition(key, data, node.line, form, dict(node.key_lines), choice_lines), collector.problems
 
 
 def read_questions(nodes, filename: str, line: int, outcomes: set[str] | None = None,
@@ -307,7 +314,7 @@ def read_quiz_file(path: Path | str, outcomes: set[str] | None = None, seen_keys
         problems.append(Problem(filename, data.line_of("pass_mark"), "pass_mark must be a percent from 0 to 100"))
     questions, found = read_questions(data.get("questions"), filename, data.line_of("questions"), outcomes, seen_keys)
     problems += found
-    return QuizDefinition(key, settings, questions), sorted(problems)
+    return QuizDefinition(key, settings, questions, filename), sorted(problems)
 
 
 def import_quiz(definition: QuizDefinition, category_path: str, actor=None) -> tuple[object, int]:

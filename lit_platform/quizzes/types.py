@@ -92,6 +92,11 @@ class QuestionType:
         """The right answer, in words, for review pages and exports."""
         return ""
 
+    def lint_options(self, spec: dict) -> list[tuple[str, list[dict]]]:
+        """For the item-writing checks (quizzes/lint.py): an exercise's option lists, as (label, options), each
+        option {"text", "keyed": bool, "feedback": str or None}. Choice questions are checked from their spec."""
+        return []
+
 
 REGISTRY: dict[str, QuestionType] = {}
 

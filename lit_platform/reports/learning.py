@@ -6,10 +6,12 @@ import math
 import numpy as np
 from flask import url_for
 
+from ..quizzes import lint
 from . import charts, learning_figures as figures, queries
 from .document import Chart, ReportDocument, Section, Table
 from .filters import ReportFilters
-from .stats import PairedSummary, interpret_d, interpret_gain, item_analysis, mcnemar, paired_summary, t_quantile
+from .stats import (ALPHA_TO_COMPARE, PairedSummary, cronbach_alpha, feldt_interval, interpret_d, interpret_gain,
+                    item_analysis, mcnemar, paired_summary, t_quantile)
 from .suppress import Suppressor, describe_filters, fmt_p, generated_now
 
 #: item-analysis flags, with what to do about each
@@ -48,6 +50,13 @@ METHODS = [
                           "learners before and after, and how many did better, the same or worse. For "
                           "checklists, each criterion is agreement with the expert on one item; Cohen's kappa "
                           "pools every learner's answers against the expert's."),
+    ("Reliability", "Cronbach's alpha of each post-test form, with Feldt's (1965) 95% confidence interval: "
+                    "(1 − α)/(1 − α̂) follows an F distribution with n − 1 and (n − 1)(k − 1) degrees of freedom for n "
+                    "attempts at k items. Below 0.7 a test is too unreliable to compare groups (Nunnally 1978). An "
+                    "outcome measured by fewer than three items on a form is flagged too."),
+    ("Item-writing checks", "The questions as the counted post-tests showed them (the stored versions, not later "
+                            "edits) checked against item-writing guidelines (Haladyna, Downing and Rodriguez 2002): "
+                            "the same checks as `lit courses lint` and the question bank, listed in courses/README.md."),
     ("Small groups", "Figures about fewer people than the installation's minimum group size are not shown."),
 ]
 PERFORMANCE_TYPES = ("search_strategy", "lateral_reading", "appraisal_checklist")
@@ -69,12 +78,19 @@ def build(filters: ReportFilters, zone: str, min_group: int, filter_labels: dict
         _retention(arrays, hide),
     ]
     tests_in_scope = sorted(set(rows.instrument_id))
+    post_tests = figures.post_tests(rows, arrays)
+    if tests_in_scope:
+        held: dict[int, set[int]] = {}
+        for test in post_tests:
+            held.setdefault(test.instrument_id, set()).update(test.question_ids)
+        sections.append(_reliability(tests_in_scope, post_tests, infos, queries.post_test_versions(filters, zone, held),
+                                     queries.confidence_outcomes(), outcome_info, hide))
     if len(tests_in_scope) > 1:
         sections.append(_one_test_at_a_time(tests_in_scope, infos, filters))
     else:
         changes = figures.item_changes(rows, arrays)
         sections += [_item_change(changes, questions, hide),
-                     _item_analysis(figures.post_tests(rows, arrays), infos, questions, hide,
+                     _item_analysis(post_tests, infos, questions, hide,
                                     {c.question_id: c.before_facility for c in changes})]
         if tests_in_scope:
             sections.append(_performance(queries.performance_tasks(filters, zone, PERFORMANCE_TYPES), questions, hide))
@@ -381,6 +397,104 @@ def _item_analysis(tests, infos, questions, hide: Suppressor, facility_before: d
     else:
         section.summary.append("No post-tests for these filters.")
     return section
+
+
+def _reliability(instrument_ids, tests, infos, versions, confidence, outcome_info, hide: Suppressor) -> Section:
+    """For each test in scope: items per outcome, alpha with its interval, plain warnings, item-writing findings."""
+    section = Section("reliability", "How far to trust each test")
+    warnings, reassurances = _Sentences(), []
+    for instrument_id in instrument_ids:
+        title = infos[instrument_id].title if instrument_id in infos else f"Test {instrument_id}"
+        used = versions.get(instrument_id, [])
+        latest = {v.question_id: v for v in used}  # ordered by version number: the last one wins
+        items = [lint.item_from_version(v.key, v, v.form) for v in latest.values()]
+        data = {"title": title, "items_per_outcome": {}, "forms": [], "findings": []}
+        section.data[str(instrument_id)] = data
+        if not used:
+            section.summary.append(f"{title}: no counted post-tests in this selection, so nothing to say about its "
+                                   "reliability.")
+            continue
+        # Items per outcome, per form
+        forms = sorted({i["form"] for i in items if i["form"]}) or [None]
+        outcomes = sorted({i["outcome"] or "" for i in items if i["type"] != "description"})
+        rows = []
+        for code in outcomes:
+            counts = [sum(1 for i in items if (i["outcome"] or "") == code and i["type"] != "description"
+                          and (form is None or i["form"] in (None, form))) for form in forms]
+            data["items_per_outcome"][code or "none"] = dict(zip([f or "" for f in forms], counts))
+            rows.append([code or "No outcome", *counts])
+            if code and min(counts) < lint.MIN_ITEMS_PER_OUTCOME:
+                where = " and ".join(f"{n} on form {f}" for f, n in zip(forms, counts)) if forms != [None] \
+                    else str(counts[0])
+                warnings.append(1, f"{title}: outcome {code} rests on fewer than three items ({where}), too few for "
+                                "its before and after figures to be trusted on their own.")
+        section.tables.append(Table(f"Items per outcome on {title}", ["Outcome", *(
+            [f"Items on form {f}" for f in forms] if forms != [None] else ["Items"])], rows))
+        # Alpha with Feldt's interval, per post-test form
+        rows = []
+        for test in (t for t in tests if t.instrument_id == instrument_id):
+            name = f"form {test.form}" if test.form else "post-test"
+            attempts, k = len(test.marks), len(test.question_ids)
+            if not hide.enough(attempts):
+                rows.append([name, hide.count(attempts), k, None, None, None, "not shown: too few attempts"])
+                continue
+            alpha = cronbach_alpha(test.marks)
+            interval = feldt_interval(alpha, attempts, k) if alpha is not None else None
+            if alpha is None:
+                verdict = "cannot be computed (one item, or no spread in the scores)"
+            elif alpha < ALPHA_TO_COMPARE:
+                verdict = "too low to compare groups"
+                warnings.append(0, f"{title}, {name}: Cronbach's alpha is {alpha:.2f} (95% CI {interval[0]:.2f} to "
+                                f"{interval[1]:.2f}), too low to compare groups: a difference between groups or "
+                                "between before and after may be measurement noise.")
+            elif interval and interval[0] < ALPHA_TO_COMPARE:
+                verdict = "high enough to compare groups, but the interval reaches below 0.7"
+            else:
+                verdict = "high enough to compare groups"
+                reassurances.append(f"{title}, {name}: Cronbach's alpha is {alpha:.2f}, high enough to compare groups.")
+            rows.append([name, attempts, k, alpha, *(interval or (None, None)), verdict])
+            data["forms"].append({"form": test.form, "attempts": attempts, "items": k, "alpha": alpha,
+                                  "ci_low": interval[0] if interval else None,
+                                  "ci_high": interval[1] if interval else None, "verdict": verdict})
+        if rows:
+            section.tables.append(Table(f"Reliability of {title}", ["Test", "Attempts", "Items", "Cronbach's alpha",
+                                                                    "95% CI low", "95% CI high", "Verdict"], rows))
+        # Item-writing checks of the versions the post-tests used
+        course_outcomes = sorted({code for (iid, code) in outcome_info if iid == instrument_id}) or None
+        labelled = [("The test as a whole", f) for f in lint.lint_whole_instrument(
+            items, confidence.get(instrument_id, []), course_outcomes, {}, "the post-test")]
+        for version in used:
+            label = (url_for("bank.question_version", question_id=version.question_id, number=version.number),
+                     f"{version.key} (version {version.number})")
+            labelled += [(label, f) for f in lint.lint_item(lint.item_from_version(version.key, version, version.form))]
+        labelled.sort(key=lambda pair: (pair[1].severity != "error", str(pair[0]), pair[1].code, pair[1].message))
+        findings = [f for _, f in labelled]
+        errors, warns = lint.counts(findings)
+        if findings:
+            section.tables.append(Table(
+                f"Item-writing checks of {title} (the question versions its post-tests used)",
+                ["Question", "Severity", "Finding"],
+                [[label, f.severity.capitalize(), f.message] for label, f in labelled], link_column=0))
+            if errors:
+                warnings.append(2, f"{title}: the item-writing checks found {errors} error(s) and {warns} warning(s) in "
+                                "the questions as learners saw them; see the list below.")
+        data["findings"] = [dict(f.as_dict(), version=label[1] if isinstance(label, tuple) else None)
+                            for label, f in labelled]
+    section.summary[:0] = warnings.in_order() + reassurances
+    return section
+
+
+class _Sentences:
+    """Warnings collected as they are found, told most important first (a lower rank first)."""
+
+    def __init__(self):
+        self.found: list[tuple[int, int, str]] = []
+
+    def append(self, rank: int, sentence: str) -> None:
+        self.found.append((rank, len(self.found), sentence))
+
+    def in_order(self) -> list[str]:
+        return [sentence for _, _, sentence in sorted(self.found)]
 
 
 def _flags(item, facility_before: float | None) -> list[str]:

@@ -334,6 +334,77 @@ def instrument_outcome_codes() -> dict[int, set[str]]:
     return codes
 
 
+@dataclass
+class VersionUsed:
+    """A question version that counted post-tests in scope showed, as the item-writing checks read it."""
+    instrument_id: int
+    question_id: int
+    key: str
+    version_id: int
+    number: int
+    type: str
+    stem: str
+    spec: dict
+    outcome: str | None
+    form: str | None
+
+
+def post_test_versions(filters: ReportFilters, zone: str,
+                       questions: dict[int, set[int]]) -> dict[int, list[VersionUsed]]:
+    """Instrument id -> the question versions its counted post-tests in scope were answered on.
+
+    `questions`: instrument id -> the questions its post-tests in scope hold (from the results rows).
+    A question with one version can only have been answered on that one; for a question edited since,
+    each version is kept if an answer in a counted post-test in scope points at it (found through the
+    answers' version index, stopping at the first), so later edits do not change what the report says
+    about tests already taken, and the answers themselves are not read.
+    """
+    from sqlalchemy import exists
+
+    from ..assessments.models import InstrumentItem
+    from ..quizzes.models import Response
+
+    wanted = sorted({q for ids in questions.values() for q in ids})
+    if not wanted:
+        return {}
+    versions = db.session.execute(
+        select(Question.id, Question.key, QuestionVersion.id, QuestionVersion.number, QuestionVersion.type,
+               QuestionVersion.stem, QuestionVersion.spec, QuestionVersion.outcome)
+        .join(QuestionVersion, QuestionVersion.question_id == Question.id)
+        .where(Question.id.in_(wanted)).order_by(Question.id, QuestionVersion.number)).all()
+    by_question: dict[int, list] = defaultdict(list)
+    for row in versions:
+        by_question[row[0]].append(row)
+    forms = {(i, q): form for i, q, form in db.session.execute(
+        select(InstrumentItem.instrument_id, InstrumentItem.question_id, InstrumentItem.form)
+        .where(InstrumentItem.question_id.in_(wanted)))}
+    r = AssessmentResult.__table__.c
+    found: dict[int, list[VersionUsed]] = {}
+    for instrument_id, ids in sorted(questions.items()):
+        edited = [row[2] for q in ids for row in by_question.get(q, []) if len(by_question[q]) > 1]
+        answered = set()
+        if edited:
+            post_attempts = select(r.post_attempt_id).where(r.instrument_id == instrument_id, r.conflict.is_(False),
+                                                            *_result_conditions(filters, zone))
+            answered = set(db.session.scalars(select(QuestionVersion.id).where(
+                QuestionVersion.id.in_(edited),
+                exists().where(Response.question_version_id == QuestionVersion.id,
+                               Response.attempt_id.in_(post_attempts)))))
+        found[instrument_id] = [
+            VersionUsed(instrument_id, *row, forms.get((instrument_id, row[0])))
+            for q in sorted(ids) for row in by_question.get(q, [])
+            if len(by_question[q]) == 1 or row[2] in answered]
+    return found
+
+
+def confidence_outcomes() -> dict[int, list[str]]:
+    """Instrument id -> the outcome codes of its confidence statements."""
+    found: dict[int, list[str]] = defaultdict(list)
+    for instrument_id, outcome in db.session.execute(
+            select(ConfidenceItem.instrument_id, ConfidenceItem.outcome).order_by(ConfidenceItem.position)):
+        found[instrument_id].append(outcome)
+    return dict(found)
+
 
 # Reach and delivery ----------------------------------------------------------------------------
 

@@ -591,3 +591,38 @@ def _histogram(values: Iterable[float]) -> dict[float, int]:
 def _check_histogram(counts: Mapping[float, int], n: int, name: str) -> None:
     if sum(counts.values()) != n:
         raise ValueError(f"{name} holds {sum(counts.values())} values but n is {n}")
+
+
+# Reliability ----------------------------------------------------------------------------------
+
+#: below this Cronbach's alpha a test's scores are too unreliable to compare groups (Nunnally 1978)
+ALPHA_TO_COMPARE = 0.7
+
+
+def cronbach_alpha(marks) -> float | None:
+    """Cronbach's alpha of an attempts × items matrix of marks (the item analysis's CIC ÷ 100, without the
+    per-item figures). None with fewer than two items or attempts, or no spread in the totals."""
+    matrix = np.asarray(marks, dtype=float)
+    if matrix.ndim != 2 or matrix.shape[0] < 2 or matrix.shape[1] < 2:
+        return None
+    k = matrix.shape[1]
+    total_variance = float(matrix.sum(axis=1).var(ddof=1))
+    if total_variance <= 1e-12:
+        return None
+    return k / (k - 1) * (1 - float(matrix.var(axis=0, ddof=1).sum()) / total_variance)
+
+
+def feldt_interval(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[float, float] | None:
+    """Feldt's (1965) confidence interval for Cronbach's alpha from n attempts at k items.
+
+    (1 − α) / (1 − α̂) follows an F distribution with n − 1 and (n − 1)(k − 1) degrees of freedom, so
+    the interval is 1 − (1 − α̂)·F(1 − γ/2) to 1 − (1 − α̂)·F(γ/2), with γ = 1 − level. None when
+    there are too few attempts or items, or alpha is missing.
+    """
+    if alpha is None or not math.isfinite(alpha) or n < 2 or k < 2:
+        return None
+    df1, df2 = n - 1, (n - 1) * (k - 1)
+    tail = (1 - level) / 2
+    low = 1 - (1 - alpha) * float(special.fdtri(df1, df2, 1 - tail))
+    high = 1 - (1 - alpha) * float(special.fdtri(df1, df2, tail))
+    return low, high

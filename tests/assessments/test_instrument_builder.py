@@ -1,4 +1,6 @@
 """Librarians build pre/post tests from bank questions; bad choices are explained next to the field."""
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -87,3 +89,35 @@ def test_duplicate_key_and_missing_title_are_shown_next_to_the_fields(app, sign_
 def test_only_librarians_and_admins_build_tests(sign_in, role, status):
     client, _ = sign_in(role)
     assert client.get("/bank/instruments/").status_code == status
+
+
+def test_builder_shows_item_writing_checks_beside_questions_and_for_the_test(app, sign_in, make, bank):
+    from lit_platform.quizzes.services import QuestionData
+
+    category_id, questions = bank
+    quiz = make.quiz(category="Searching", questions=[QuestionData("single_choice", "Which one?", {"choices": [
+        {"id": "1", "text": "All of the above", "weight": 1, "feedback": "Right."},
+        {"id": "2", "text": "MEDLINE", "weight": 0, "feedback": ""}]}, outcome="SE1")])
+    with app.app_context():
+        flawed = db.session.get(Quiz, quiz.id).slots[0].question_id
+    client, _ = sign_in("librarian")
+    page = client.get(f"/bank/instruments/new?category={category_id}").get_data(as_text=True)
+    assert f'<select id="item-{flawed}" name="item-{flawed}" aria-describedby="checks-{flawed}">' in page
+    cell = re.search(rf'<ul class="lint-list" id="checks-{flawed}" aria-labelledby="checks-{flawed}-label question-{flawed}">'
+                     r'(.*?)</ul>', page, re.S).group(1)
+    assert "<strong>Error:</strong> option 1 (“All of the above”) refers to other options" in cell
+    assert "<strong>Warning:</strong> wrong option 2 (“MEDLINE”) has no feedback" in cell
+    # a question without findings says so, and its select points at nothing
+    assert f'<span id="checks-{questions["single_choice"]}">None</span>' in page
+    assert f'<select id="item-{questions["single_choice"]}" name="item-{questions["single_choice"]}">' in page
+
+    form = {"title": "Checked", "key": "checked.prepost", "category": str(category_id),
+            f"item-{questions['single_choice']}": "both", f"item-{questions['true_false']}": "both"}
+    response = Actions(client).post("/bank/instruments/new", form, page="/bank/instruments/new")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    section = re.search(r'<section class="lint-findings" id="test-checks" aria-labelledby="test-checks-title">(.*?)</section>',
+                        page, re.S).group(1)
+    assert "Item-writing checks of this test: 2 error(s), 0 warning(s)" in section
+    assert "outcome SE3 rests on 1 item(s) on the test" in section
+    assert "outcome SE3 has no confidence statement" in section

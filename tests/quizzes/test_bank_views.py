@@ -207,3 +207,38 @@ def test_markdown_in_questions_is_sanitised_when_shown(app, sign_in, make):
     html = client.get(f"/attempts/{attempt_id}/page/1").get_data(as_text=True)
     assert "<strong>bold</strong>" in html
     assert "<script>alert" not in html and "javascript:" not in html and "onerror" not in html
+
+
+def test_item_writing_checks_beside_each_version_of_a_question(app, sign_in, make):
+    from lit_platform.quizzes.services import QuestionData, save_question
+
+    flawed = QuestionData("single_choice", "Which of these is not a database?", {"choices": [
+        {"id": "1", "text": "A list of websites found by a search engine", "weight": 1, "feedback": "Right."},
+        {"id": "2", "text": "MEDLINE", "weight": 0, "feedback": "Incorrect."}]}, outcome="SE1")
+    quiz = make.quiz(questions=[flawed])
+    client, _ = sign_in("librarian")
+    with app.app_context():
+        question = db.session.get(Quiz, quiz.id).slots[0].question
+        question_id = question.id
+    listing = client.get("/bank/").get_data(as_text=True)
+    assert (f'<a href="/bank/questions/{question_id}#item-checks">2 errors, 2 warnings'
+            '<span class="visually-hidden"> in Which of these is not a database?</span></a>') in listing
+    with app.app_context():
+        question = db.session.get(Question, question_id)
+        save_question(question.key, question.category, QuestionData("single_choice", "Which of these is **NOT** a database?", {"choices": [
+            {"id": "1", "text": "Bing", "weight": 1, "feedback": "Right: it indexes web pages."},
+            {"id": "2", "text": "MEDLINE", "weight": 0, "feedback": "MEDLINE is a bibliographic database."},
+            {"id": "3", "text": "CINAHL", "weight": 0, "feedback": "CINAHL is a nursing database."}]}, outcome="SE1"))
+        db.session.commit()
+    old = client.get(f"/bank/questions/{question_id}/versions/1").get_data(as_text=True)
+    checks = re.search(r'<section class="lint-findings" id="item-checks" aria-labelledby="item-checks-title">'
+                       r'\s*<h2 id="item-checks-title">Item-writing checks: 2 error\(s\), 2 warning\(s\)</h2>(.*?)</section>',
+                       old, re.S)
+    assert checks, old
+    items = re.findall(r"<li[^>]*>(.*?)</li>", checks.group(1), re.S)
+    assert any("2 options: write at least 3" in i and i.startswith("<strong>Error:</strong>") for i in items)
+    assert any("asks in the negative" in i for i in items)
+    assert any("only says it is wrong" in i and i.startswith("<strong>Warning:</strong>") for i in items)
+    assert any("keyed option is the longest" in i for i in items)
+    current = client.get(f"/bank/questions/{question_id}").get_data(as_text=True)
+    assert "Item-writing checks: no problems found." in current and "lint-findings" not in current

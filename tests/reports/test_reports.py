@@ -356,3 +356,58 @@ def test_item_figures_come_one_test_at_a_time(app, workshop, manager):
     assert {t["title"] for t in sections["items"]["data"]["tests"]} == {"A second test", "Demo before and after"}
     assert f"/reports/learning?instrument={first_id}" in page_of(manager, "/reports/learning")
     assert learning_json(manager, instrument=first_id)["items"]["data"]["items"]
+
+
+def test_reliability_items_per_outcome_and_item_writing_checks_of_the_versions_used(app, workshop, manager):
+    from lit_platform.quizzes.models import Question
+    from lit_platform.quizzes.services import QuestionData, save_question
+
+    from .test_reliability import feldt_by_beta
+
+    section = learning_json(manager)["reliability"]
+    summary, data = section["summary"], next(iter(section["data"].values()))
+    assert data["title"] == "Demo before and after"
+    assert data["items_per_outcome"] == {"DS1": {"": 1}, "DS2": {"": 1}}
+    # post-test marks: DS1 1,1,1,0,1,0 and DS2 0,1,1,1,1,0; item variances 4/15 each, total variance 2/3,
+    # so alpha = 2 × (1 − (8/15) / (2/3)) = 0.4
+    form, = data["forms"]
+    assert (form["attempts"], form["items"]) == (6, 2)
+    assert form["alpha"] == pytest.approx(0.4)
+    assert (form["ci_low"], form["ci_high"]) == pytest.approx(feldt_by_beta(0.4, 6, 2))
+    assert form["verdict"] == "too low to compare groups"
+    low, high = feldt_by_beta(0.4, 6, 2)
+    assert summary[0] == (f"Demo before and after, post-test: Cronbach's alpha is 0.40 (95% CI {low:.2f} to {high:.2f}), "
+                          "too low to compare groups: a difference between groups or between before and after may be "
+                          "measurement noise.")
+    assert any("outcome DS1 rests on fewer than three items (1)" in s for s in summary)
+    codes = {(f["item"], f["code"]) for f in data["findings"]}
+    assert {("demo.pp.question", "too-few-options"), ("demo.pp.question", "feedback-missing"),
+            ("", "outcome-few-items"), ("", "outcome-no-confidence")} <= codes
+
+    # A later edit to the question does not change what the report says about the tests already taken.
+    with app.app_context():
+        question = db.session.scalar(select(Question).where(Question.key == "demo.pp.question"))
+        save_question(question.key, question.category, QuestionData("single_choice", "What comes first?", {"choices": [
+            {"id": "1", "text": "A question", "weight": 1, "feedback": "Yes: it guides the search."},
+            {"id": "2", "text": "A database", "weight": 0, "feedback": "The question decides the database."},
+            {"id": "3", "text": "A keyword", "weight": 0, "feedback": "Keywords come from the question."}]},
+            outcome="DS2"))
+        db.session.commit()
+    data = next(iter(learning_json(manager)["reliability"]["data"].values()))
+    assert ("demo.pp.question", "too-few-options") in {(f["item"], f["code"]) for f in data["findings"]}
+    assert data["items_per_outcome"] == {"DS1": {"": 1}, "DS2": {"": 1}}  # version 2's outcome is not counted
+
+    page = html.unescape(page_of(manager, "/reports/learning"))
+    assert '<h2 id="reliability-title">How far to trust each test</h2>' in page
+    assert "Cronbach's alpha is 0.40" in page and "too low to compare groups" in page
+    assert "Items per outcome on Demo before and after" in page
+    assert "demo.pp.question (version 1)" in page and "/versions/1" in page
+    flat = [cell for row in csv.reader(io.StringIO(manager.get("/reports/learning.csv").get_data(as_text=True)
+                                                   .lstrip("\ufeff"))) for cell in row]
+    assert "How far to trust each test — Reliability of Demo before and after" in flat
+    assert "too low to compare groups" in flat and "demo.pp.question (version 1)" in flat
+    book = load_workbook(io.BytesIO(manager.get("/reports/learning.xlsx").data))
+    values = [cell for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for cell in row]
+    assert "demo.pp.question (version 1)" in values
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(manager.get("/reports/learning.pdf").data)).pages)
+    assert "How far to trust each test" in text
