@@ -102,3 +102,32 @@ def test_demo_serves_the_platform(tmp_path):
     finally:
         server.terminate()
         server.wait(10)
+
+
+def _lit_serve(env_overrides: dict, *args, timeout=60):
+    env = {key: value for key, value in os.environ.items() if not key.startswith("LIT_")}
+    env.update(env_overrides)
+    return subprocess.run([sys.executable, "-m", "lit_platform.cli", "serve", *args], env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_serve_refuses_development_settings(tmp_path):
+    result = _lit_serve({"LIT_INSTANCE_PATH": str(tmp_path)})
+    assert result.returncode == 1
+    assert "LIT_ENV is 'development': lit serve runs with production settings only" in result.stderr
+    result = _lit_serve({"LIT_INSTANCE_PATH": str(tmp_path), "LIT_ENV": "production"})
+    assert result.returncode == 1 and "LIT_SECRET_KEY must be set" in result.stderr
+    result = _lit_serve({"LIT_INSTANCE_PATH": str(tmp_path), "LIT_ENV": "production", "LIT_SECRET_KEY": "s" * 40})
+    assert result.returncode == 1 and "LIT_BASE_URL must be set in production" in result.stderr
+
+
+def test_serve_defaults():
+    from lit_platform.serve import default_workers, gunicorn_options
+
+    assert 3 <= default_workers() <= 12
+    options = gunicorn_options("127.0.0.1:8000,[::1]:8000", 3, 4, "plain")
+    assert options["bind"] == ["127.0.0.1:8000", "[::1]:8000"]
+    assert options["worker_class"] == "gthread" and options["threads"] == 4 and options["accesslog"] == "-"
+    assert "%({x-request-id}o)s" in options["access_log_format"]
+    assert "logger_class" not in options
+    assert gunicorn_options("127.0.0.1:8000", 1, 1, "json")["logger_class"].__name__ == "JsonLogger"

@@ -129,3 +129,20 @@ def test_installed_wheel_runs_the_demo_from_an_empty_folder(wheel, tmp_path):
         output = server.communicate(timeout=30)[0]
     assert '"GET /account/login HTTP/1.1" 200' in output  # gunicorn's access log on standard output
     shutil.rmtree(venv, ignore_errors=True)
+
+
+def test_an_editable_install_uses_the_repository_folders(tmp_path):
+    """The README's `pip install -e .`: quick, and the package reads templates and courses from the checkout."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, timeout=120)
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("LIT_", "PYTHON"))}
+    started = time.monotonic()
+    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+                    "-e", str(PROJECT_ROOT)], env=env, check=True, timeout=120, capture_output=True)
+    assert time.monotonic() - started < 60
+    where = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import lit_platform.config as c; print(c.__file__); "
+         "print(c.resource_path('templates')); print(c.resource_path('courses')); print(c.INSTANCE_PATH)"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, check=True, timeout=60).stdout.split()
+    assert where == [str(PROJECT_ROOT / "lit_platform" / "config.py"), str(PROJECT_ROOT / "templates"),
+                     str(PROJECT_ROOT / "courses"), str(PROJECT_ROOT / "instance")]
