@@ -6,6 +6,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tarfile
 import time
 import urllib.error
 import urllib.parse
@@ -39,12 +40,17 @@ def _get(url: str, data: dict | None = None, opener=None) -> tuple[int, str]:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("dist")
+    # The source archive first, then the wheel built from that archive (so the sdist must hold everything too).
     # No build isolation: the build backend (hatchling, in the test extras) is used as installed, offline.
-    result = subprocess.run([sys.executable, "-m", "pip", "wheel", str(PROJECT_ROOT), "--no-deps",
-                             "--no-build-isolation", "-q", "-w", str(out)], capture_output=True, text=True,
-                            timeout=120)
-    assert result.returncode == 0, result.stderr
+    result = subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(PROJECT_ROOT)],
+                            capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-3000:]
     (built,) = out.glob("lit_platform-*.whl")
+    (sdist,) = out.glob("lit_platform-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        top = {Path(name).parts[1] for name in archive.getnames() if len(Path(name).parts) > 1}
+    assert {"lit_platform", "templates", "static", "courses", "migrations", "pyproject.toml"} <= top
+    assert not {"instance", "benchmarks", ".ci"} & top
     return built
 
 
