@@ -42,6 +42,9 @@ def create_app(config: Mapping | object | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    from .observability import init_observability
+
+    init_observability(app)  # first, so that the checks below already log in the chosen format
     config_module.check_production_safety(app.config)
     if "TRUSTED_HOSTS" not in overrides:
         app.config["TRUSTED_HOSTS"] = config_module.trusted_hosts(app.config)
@@ -58,9 +61,7 @@ def create_app(config: Mapping | object | None = None) -> Flask:
     from .templating import init_templating
 
     from .core.database import init_database
-    from .observability import init_observability
 
-    init_observability(app)
     init_database(app)
     init_security(app)
     init_templating(app)

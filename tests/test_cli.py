@@ -131,3 +131,41 @@ def test_serve_defaults():
     assert "%({x-request-id}o)s" in options["access_log_format"]
     assert "logger_class" not in options
     assert gunicorn_options("127.0.0.1:8000", 1, 1, "json")["logger_class"].__name__ == "JsonLogger"
+
+
+def test_serve_logs_json_lines_with_the_request_id(tmp_path):
+    import json
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("LIT_", "PROMETHEUS_"))}
+    env.update(LIT_INSTANCE_PATH=str(tmp_path), LIT_ENV="production", LIT_SECRET_KEY="s" * 40,
+               LIT_BASE_URL=f"http://127.0.0.1:{port}", LIT_LOG_FORMAT="json", LIT_WORKERS="1", LIT_THREADS="2",
+               LIT_DATABASE_URL=f"sqlite:///{tmp_path / 'lit.sqlite3'}")
+    server = subprocess.Popen([sys.executable, "-m", "lit_platform.cli", "serve", "--bind", f"127.0.0.1:{port}"],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/healthz", headers={"X-Request-ID": "probe-00000001"})
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    assert response.headers["X-Request-ID"] == "probe-00000001"
+                break
+            except OSError:
+                assert server.poll() is None, server.stdout.read()
+                time.sleep(0.25)
+        else:
+            raise AssertionError("lit serve did not start")
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0]
+    lines = [json.loads(line) for line in output.splitlines()]  # every line is a JSON object
+    (access,) = [line for line in lines if line["logger"] == "gunicorn.access"]
+    assert access["request_id"] == "probe-00000001"
+    assert (access["method"], access["path"], access["status"]) == ("GET", "/healthz", 200)
+    assert any(line["message"].startswith("Listening at") for line in lines)
+    assert (tmp_path / "prometheus").is_dir()  # the workers pool their metrics there
