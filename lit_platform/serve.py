@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import traceback
 from pathlib import Path
 
@@ -64,11 +63,12 @@ class LitServer(BaseApplication):
 
 def prepare_metrics_directory(instance_path: Path) -> Path:
     """Several worker processes share their metrics through files (prometheus-client's multiprocess mode):
-    PROMETHEUS_MULTIPROC_DIR if set, else instance/prometheus. It is emptied at start, as the library asks."""
+    PROMETHEUS_MULTIPROC_DIR if set, else instance/prometheus. Its metric files (*.db) are removed at start,
+    as the library asks; nothing else in it is touched."""
     directory = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or instance_path / "prometheus")
-    if directory.exists():
-        shutil.rmtree(directory)
-    directory.mkdir(parents=True)
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
     return directory
 

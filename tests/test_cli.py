@@ -169,3 +169,18 @@ def test_serve_logs_json_lines_with_the_request_id(tmp_path):
     assert (access["method"], access["path"], access["status"]) == ("GET", "/healthz", 200)
     assert any(line["message"].startswith("Listening at") for line in lines)
     assert (tmp_path / "prometheus").is_dir()  # the workers pool their metrics there
+
+
+def test_serve_clears_only_old_metric_files(tmp_path, monkeypatch):
+    from lit_platform.serve import prepare_metrics_directory
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "counter_123.db").write_bytes(b"old")
+    (shared / "notes.txt").write_text("kept", "utf-8")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(shared))
+    assert prepare_metrics_directory(tmp_path / "instance") == shared
+    assert sorted(path.name for path in shared.iterdir()) == ["notes.txt"]
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")  # unset; restored (to absent) after the test
+    assert prepare_metrics_directory(tmp_path / "instance") == tmp_path / "instance" / "prometheus"
+    assert (tmp_path / "instance" / "prometheus").is_dir()
