@@ -19,8 +19,8 @@ def create_app(config: Mapping | object | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_path=str(config_module.INSTANCE_PATH),
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(config_module.resource_path("templates")),
+        static_folder=str(config_module.resource_path("static")),
     )
     app.config.update(config_module.from_environment())
     overrides = {}
@@ -42,13 +42,16 @@ def create_app(config: Mapping | object | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    from .observability import init_observability
+
+    init_observability(app)  # first, so that the checks below already log in the chosen format
     config_module.check_production_safety(app.config)
     if "TRUSTED_HOSTS" not in overrides:
         app.config["TRUSTED_HOSTS"] = config_module.trusted_hosts(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(config_module.resource_path("migrations")), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

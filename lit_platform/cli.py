@@ -57,6 +57,41 @@ def demo_command(host, port, no_serve):
     run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
 
 
+# serve ---------------------------------------------------------------------------------------
+
+@main.command("serve", with_appcontext=False)
+@click.option("--bind", envvar="LIT_BIND", default="127.0.0.1:8000", show_default=True,
+              help="Address:port to listen on (LIT_BIND); several separated by commas.")
+@click.option("--workers", envvar="LIT_WORKERS", type=click.IntRange(1, 64), default=None,
+              help="Worker processes (LIT_WORKERS); default 2 x CPU cores + 1, at most 12.")
+@click.option("--threads", envvar="LIT_THREADS", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Threads per worker (LIT_THREADS).")
+@click.option("--allow-development", is_flag=True,
+              help="Serve even though LIT_ENV is not production (a trial on your own machine only).")
+def serve_command(bind, workers, threads, allow_development):
+    """Serve the platform in production with gunicorn (threaded workers, access log on standard output)."""
+    import os
+
+    from . import config as config_module
+    from .serve import LitServer, default_workers, gunicorn_options, prepare_metrics_directory
+
+    env = os.environ.get("LIT_ENV", "development")
+    if env != "production" and not allow_development:
+        raise click.ClickException(f"LIT_ENV is {env!r}: lit serve runs with production settings only (set "
+                                   "LIT_ENV=production, LIT_SECRET_KEY and LIT_BASE_URL). For a trial on your own "
+                                   "machine use lit run, or add --allow-development.")
+    workers = workers or default_workers()
+    # Before the app (and prometheus-client) is first imported: the workers share metrics through these files.
+    prepare_metrics_directory(config_module.INSTANCE_PATH)
+    from . import create_app
+
+    try:
+        app = create_app()  # refuses unsafe settings here, once, rather than in every worker
+    except config_module.ConfigurationError as error:
+        raise click.ClickException(str(error)) from None
+    LitServer(gunicorn_options(bind, workers, threads, app.config["LIT_LOG_FORMAT"])).run()
+
+
 @main.command("demo-data")
 @click.option("--learners", type=click.IntRange(1, 1_000_000), default=1_000, show_default=True,
               help="How many synthetic learners to create.")

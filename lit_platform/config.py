@@ -6,8 +6,26 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-INSTANCE_PATH = Path(os.environ.get("LIT_INSTANCE_PATH", PROJECT_ROOT / "instance"))
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+#: where an installed wheel keeps the repository's templates/, static/, courses/ and migrations/
+BUNDLED_RESOURCES = PACKAGE_DIR / "resources"
+
+
+def running_from_checkout() -> bool:
+    """True when the package is imported from the repository (a clone, or `pip install -e .`), not a wheel."""
+    return (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "migrations").is_dir()
+
+
+def resource_path(name: str) -> Path:
+    """The folder `name` (templates, static, courses or migrations): the repository's own copy in a checkout,
+    else the copy the wheel carries inside the package."""
+    return PROJECT_ROOT / name if running_from_checkout() else BUNDLED_RESOURCES / name
+
+
+# A checkout keeps its data in its own instance/ folder; an installed copy in ./instance where it is run.
+INSTANCE_PATH = Path(os.environ.get("LIT_INSTANCE_PATH")
+                     or (PROJECT_ROOT / "instance" if running_from_checkout() else Path.cwd() / "instance"))
 DEVELOPMENT_SECRET = "development-only-secret-key"
 #: the values LIT_ENV may take; anything else is refused, so that a typo never runs with development settings
 ENVIRONMENTS = ("development", "testing", "production")
@@ -32,7 +50,7 @@ def from_environment() -> dict:
         "SECRET_KEY": os.environ.get("LIT_SECRET_KEY", DEVELOPMENT_SECRET),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "LIT_TIMEZONE": os.environ.get("LIT_TIMEZONE", "Europe/London"),
-        "LIT_COURSES_PATH": os.environ.get("LIT_COURSES_PATH", str(PROJECT_ROOT / "courses")),
+        "LIT_COURSES_PATH": os.environ.get("LIT_COURSES_PATH", str(resource_path("courses"))),
         "LIT_SITE_NAME": os.environ.get("LIT_SITE_NAME", "Library Learning"),
         "LIT_REDIS_URL": redis_url,
         # The site's public address: every link in e-mail is built on it (required in production).

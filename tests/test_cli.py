@@ -102,3 +102,85 @@ def test_demo_serves_the_platform(tmp_path):
     finally:
         server.terminate()
         server.wait(10)
+
+
+def _lit_serve(env_overrides: dict, *args, timeout=60):
+    env = {key: value for key, value in os.environ.items() if not key.startswith("LIT_")}
+    env.update(env_overrides)
+    return subprocess.run([sys.executable, "-m", "lit_platform.cli", "serve", *args], env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_serve_refuses_development_settings(tmp_path):
+    result = _lit_serve({"LIT_INSTANCE_PATH": str(tmp_path)})
+    assert result.returncode == 1
+    assert "LIT_ENV is 'development': lit serve runs with production settings only" in result.stderr
+    result = _lit_serve({"LIT_INSTANCE_PATH": str(tmp_path), "LIT_ENV": "production"})
+    assert result.returncode == 1 and "LIT_SECRET_KEY must be set" in result.stderr
+    result = _lit_serve({"LIT_INSTANCE_PATH": str(tmp_path), "LIT_ENV": "production", "LIT_SECRET_KEY": "s" * 40})
+    assert result.returncode == 1 and "LIT_BASE_URL must be set in production" in result.stderr
+
+
+def test_serve_defaults():
+    from lit_platform.serve import default_workers, gunicorn_options
+
+    assert 3 <= default_workers() <= 12
+    options = gunicorn_options("127.0.0.1:8000,[::1]:8000", 3, 4, "plain")
+    assert options["bind"] == ["127.0.0.1:8000", "[::1]:8000"]
+    assert options["worker_class"] == "gthread" and options["threads"] == 4 and options["accesslog"] == "-"
+    assert "%({x-request-id}o)s" in options["access_log_format"]
+    assert "logger_class" not in options
+    assert gunicorn_options("127.0.0.1:8000", 1, 1, "json")["logger_class"].__name__ == "JsonLogger"
+
+
+def test_serve_logs_json_lines_with_the_request_id(tmp_path):
+    import json
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("LIT_", "PROMETHEUS_"))}
+    env.update(LIT_INSTANCE_PATH=str(tmp_path), LIT_ENV="production", LIT_SECRET_KEY="s" * 40,
+               LIT_BASE_URL=f"http://127.0.0.1:{port}", LIT_LOG_FORMAT="json", LIT_WORKERS="1", LIT_THREADS="2",
+               LIT_DATABASE_URL=f"sqlite:///{tmp_path / 'lit.sqlite3'}")
+    server = subprocess.Popen([sys.executable, "-m", "lit_platform.cli", "serve", "--bind", f"127.0.0.1:{port}"],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/healthz", headers={"X-Request-ID": "probe-00000001"})
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    assert response.headers["X-Request-ID"] == "probe-00000001"
+                break
+            except OSError:
+                assert server.poll() is None, server.stdout.read()
+                time.sleep(0.25)
+        else:
+            raise AssertionError("lit serve did not start")
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0]
+    lines = [json.loads(line) for line in output.splitlines()]  # every line is a JSON object
+    (access,) = [line for line in lines if line["logger"] == "gunicorn.access"]
+    assert access["request_id"] == "probe-00000001"
+    assert (access["method"], access["path"], access["status"]) == ("GET", "/healthz", 200)
+    assert any(line["message"].startswith("Listening at") for line in lines)
+    assert (tmp_path / "prometheus").is_dir()  # the workers pool their metrics there
+
+
+def test_serve_clears_only_old_metric_files(tmp_path, monkeypatch):
+    from lit_platform.serve import prepare_metrics_directory
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "counter_123.db").write_bytes(b"old")
+    (shared / "notes.txt").write_text("kept", "utf-8")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(shared))
+    assert prepare_metrics_directory(tmp_path / "instance") == shared
+    assert sorted(path.name for path in shared.iterdir()) == ["notes.txt"]
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")  # unset; restored (to absent) after the test
+    assert prepare_metrics_directory(tmp_path / "instance") == tmp_path / "instance" / "prometheus"
+    assert (tmp_path / "instance" / "prometheus").is_dir()

@@ -31,4 +31,21 @@ def accessibility():
 @bp.route("/healthz")
 @public
 def healthz():
-    return jsonify(status="ok")
+    """Liveness: the process answers. Nothing else is checked, so a slow database never gets it restarted."""
+    response = jsonify(status="ok")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/readyz")
+@public
+def readyz():
+    """Readiness: the database answers and is at the latest migration; Redis answers when one is configured."""
+    from ..observability import readiness
+
+    checks = readiness()
+    ready = all(result in ("ok", "not configured") for result in checks.values())
+    response = jsonify(status="ok" if ready else "unavailable", checks=checks)
+    response.status_code = 200 if ready else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response

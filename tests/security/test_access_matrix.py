@@ -59,6 +59,9 @@ OPEN, OWN, SESSION = Rule("open"), Rule("own"), Rule("session", MANAGERS)
 RULES: dict[str, Rule] = {
     # Site and accounts
     "/": OPEN, "/accessibility": OPEN, "/healthz": OPEN, "/session/keepalive": OPEN,
+    "/readyz": Rule("open", why="a load balancer's probe: says only whether each dependency answers"),
+    "/metrics": Rule("open", why="the test client's address is 127.0.0.1, which LIT_METRICS_ALLOW admits by "
+                                 "default; other addresses get 404 (tests/core/test_operations.py)"),
     "/account/login": OPEN, "/account/logout": OPEN, "/account/register": OPEN, "/account/register/<token>": OPEN, "/account/profile": OPEN,
     "/account/password": OPEN, "/account/password/forgot": OPEN,
     "/account/password/reset/<token>": Rule("open", why="A's reset link: shows nothing of A's; an empty form "
