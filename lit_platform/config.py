@@ -60,6 +60,8 @@ def from_environment() -> dict:
         "LIT_SMTP_STARTTLS": _bool("LIT_SMTP_STARTTLS", False),
         "LIT_MAIL_FROM": os.environ.get("LIT_MAIL_FROM", "library-learning@localhost"),
         "LIT_OUTBOX_MAX_TRIES": int(os.environ.get("LIT_OUTBOX_MAX_TRIES", "5")),
+        # How long an outbox worker may hold the messages it claimed before another worker may take them.
+        "LIT_OUTBOX_LEASE_SECONDS": int(os.environ.get("LIT_OUTBOX_LEASE_SECONDS", "300")),
         # Personal data (privacy/): the key of report pseudonyms, kept outside the database (see pseudonym_key);
         # retention periods and lawful bases overriding the registry's, as JSON objects keyed by table name.
         "LIT_PSEUDONYM_KEY": os.environ.get("LIT_PSEUDONYM_KEY", ""),
