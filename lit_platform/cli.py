@@ -640,7 +640,14 @@ def retention_apply(review_id, as_of):
     if not chosen:
         click.echo("No approved review is waiting to be applied.")
         return
+    from .core.database import start_write_transaction
+
     for review in chosen:
+        start_write_transaction()
+        db.session.refresh(review, with_for_update=True)
+        if not review_id and review.status == "applied":
+            click.echo(f"review {review.id}: already applied (by another run)")
+            continue
         try:
             summary = retention.apply_review(review, current_app.config, now)
         except retention.RetentionError as error:
