@@ -35,6 +35,8 @@ def from_environment() -> dict:
         "LIT_COURSES_PATH": os.environ.get("LIT_COURSES_PATH", str(PROJECT_ROOT / "courses")),
         "LIT_SITE_NAME": os.environ.get("LIT_SITE_NAME", "Library Learning"),
         "LIT_REDIS_URL": redis_url,
+        # Optional: a read-only PostgreSQL standby that the report queries are sent to.
+        "LIT_REPORTS_DATABASE_URL": os.environ.get("LIT_REPORTS_DATABASE_URL", ""),
         # The site's public address: every link in e-mail is built on it (required in production).
         "LIT_BASE_URL": os.environ.get("LIT_BASE_URL", ""),
         # Further host names the site answers to besides LIT_BASE_URL's (comma-separated), e.g. an internal name.
@@ -84,6 +86,16 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def reports_bind(url: str) -> dict:
+    """The engine settings of the reports database: every transaction read-only on PostgreSQL, so a report
+    can never write even when the URL names the main database by mistake; reconnects after a standby restart."""
+    url = normalise_database_url(url)
+    options: dict = {"url": url, "pool_pre_ping": True}
+    if url.startswith("postgresql"):
+        options["connect_args"] = {"options": "-c default_transaction_read_only=on"}
+    return options
 
 
 class ConfigurationError(RuntimeError):
