@@ -45,6 +45,9 @@ def create_app(config: Mapping | object | None = None) -> Flask:
     from .observability import init_observability
 
     init_observability(app)  # first, so that the checks below already log in the chosen format
+    if app.config.get("LIT_REPORTS_DATABASE_URL"):
+        app.config["SQLALCHEMY_BINDS"] = {**app.config.get("SQLALCHEMY_BINDS", {}),
+                                          "reports": config_module.reports_bind(app.config["LIT_REPORTS_DATABASE_URL"])}
     config_module.check_production_safety(app.config)
     if "TRUSTED_HOSTS" not in overrides:
         app.config["TRUSTED_HOSTS"] = config_module.trusted_hosts(app.config)

@@ -286,12 +286,20 @@ def outbox_group():
 @click.option("--loop", "interval", type=int, default=0, help="Keep sending every N seconds.")
 @with_appcontext
 def outbox_send(interval):
-    """Send every message that is due, retrying failures later."""
-    from .outbox.services import SmtpSettings, send_pending
+    """Send every message that is due, retrying failures later.
+
+    Any number of workers may run this at once, on one machine or several: each message is claimed by
+    one of them for LIT_OUTBOX_LEASE_SECONDS.
+    """
+    from datetime import timedelta
+
+    from .outbox.services import SmtpSettings, send_pending, worker_name
 
     settings = SmtpSettings.from_config(current_app.config)
+    lease = timedelta(seconds=current_app.config.get("LIT_OUTBOX_LEASE_SECONDS", 300))
+    worker = worker_name()
     while True:
-        counts = send_pending(settings)
+        counts = send_pending(settings, lease=lease, worker=worker)
         click.echo(f"sent {counts['sent']}, will retry {counts['retry']}, gave up on {counts['failed']}")
         if not interval:
             break
@@ -699,7 +707,14 @@ def retention_apply(review_id, as_of):
     if not chosen:
         click.echo("No approved review is waiting to be applied.")
         return
+    from .core.database import start_write_transaction
+
     for review in chosen:
+        start_write_transaction()
+        db.session.refresh(review, with_for_update=True)
+        if not review_id and review.status == "applied":
+            click.echo(f"review {review.id}: already applied (by another run)")
+            continue
         try:
             summary = retention.apply_review(review, current_app.config, now)
         except retention.RetentionError as error:

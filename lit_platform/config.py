@@ -53,6 +53,8 @@ def from_environment() -> dict:
         "LIT_COURSES_PATH": os.environ.get("LIT_COURSES_PATH", str(resource_path("courses"))),
         "LIT_SITE_NAME": os.environ.get("LIT_SITE_NAME", "Library Learning"),
         "LIT_REDIS_URL": redis_url,
+        # Optional: a read-only PostgreSQL standby that the report queries are sent to.
+        "LIT_REPORTS_DATABASE_URL": os.environ.get("LIT_REPORTS_DATABASE_URL", ""),
         # The site's public address: every link in e-mail is built on it (required in production).
         "LIT_BASE_URL": os.environ.get("LIT_BASE_URL", ""),
         # Further host names the site answers to besides LIT_BASE_URL's (comma-separated), e.g. an internal name.
@@ -78,6 +80,8 @@ def from_environment() -> dict:
         "LIT_SMTP_STARTTLS": _bool("LIT_SMTP_STARTTLS", False),
         "LIT_MAIL_FROM": os.environ.get("LIT_MAIL_FROM", "library-learning@localhost"),
         "LIT_OUTBOX_MAX_TRIES": int(os.environ.get("LIT_OUTBOX_MAX_TRIES", "5")),
+        # How long an outbox worker may hold the messages it claimed before another worker may take them.
+        "LIT_OUTBOX_LEASE_SECONDS": int(os.environ.get("LIT_OUTBOX_LEASE_SECONDS", "300")),
         # Personal data (privacy/): the key of report pseudonyms, kept outside the database (see pseudonym_key);
         # retention periods and lawful bases overriding the registry's, as JSON objects keyed by table name.
         "LIT_PSEUDONYM_KEY": os.environ.get("LIT_PSEUDONYM_KEY", ""),
@@ -100,6 +104,16 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def reports_bind(url: str) -> dict:
+    """The engine settings of the reports database: every transaction read-only on PostgreSQL, so a report
+    can never write even when the URL names the main database by mistake; reconnects after a standby restart."""
+    url = normalise_database_url(url)
+    options: dict = {"url": url, "pool_pre_ping": True}
+    if url.startswith("postgresql"):
+        options["connect_args"] = {"options": "-c default_transaction_read_only=on"}
+    return options
 
 
 class ConfigurationError(RuntimeError):

@@ -4,9 +4,10 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ..audit import record_event
+from ..core.database import start_write_transaction
 from ..core.types import utcnow
 from ..courses.models import Course, Enrolment
 from ..courses.services import enrol
@@ -311,8 +312,12 @@ def queue_delayed_invitations(link_for, now: datetime | None = None) -> int:
 
     Due means: the course asks for a delayed test, the learner completed the course at least that
     many weeks ago and has not taken the delayed test. Returns how many invitations were queued.
+
+    Safe to run on several machines at once: each participant is claimed with a conditional UPDATE
+    before its message is queued (on SQLite the write lock is taken first), so only one run invites them.
     """
     now = now or utcnow()
+    start_write_transaction()
     candidates = db.session.execute(
         select(Participant, Enrolment, Course)
         .join(Course, Course.id == Participant.course_id)
@@ -328,6 +333,11 @@ def queue_delayed_invitations(link_for, now: datetime | None = None) -> int:
             continue
         user = participant.user
         if not user.is_active:
+            continue
+        claimed = db.session.execute(
+            update(Participant).where(Participant.id == participant.id, Participant.delayed_invited_at.is_(None))
+            .values(delayed_invited_at=now).execution_options(synchronize_session=False))
+        if claimed.rowcount != 1:
             continue
         queue_message(
             user.email, f"A short follow-up test for {course.title}",

@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 from ..accounts.models import User, UserRole
 from ..accounts.queries import unit_and_descendant_ids
 from ..audit import record_event
+from ..core.database import start_write_transaction
 from ..core.markdown import render_markdown
 from ..core.types import utcnow
 from ..extensions import db
@@ -581,9 +582,12 @@ def message_attendees(session_id: int, subject: str, text: str, actor: User, inc
 def queue_reminders(now: datetime | None = None, hours: int | None = None) -> int:
     """Queue a reminder for each confirmed place on a scheduled session starting within `hours`; never twice.
 
-    Each booking is claimed with a conditional UPDATE, so two runs at once cannot both remind it.
+    Each booking is claimed with a conditional UPDATE, so two runs at once cannot both remind it: on
+    PostgreSQL the second run's UPDATE waits for the first to commit and then matches nothing; on SQLite
+    the write lock is taken before reading.
     """
     now = now or utcnow()
+    start_write_transaction()
     hours = setting("LIT_REMINDER_HOURS") if hours is None else hours
     due = db.session.scalars(
         select(Booking.id).join(Session).where(

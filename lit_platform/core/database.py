@@ -3,9 +3,12 @@
 A deferred SQLite transaction that reads and then writes fails at once with "database is locked"
 when another writer got there first; starting with BEGIN IMMEDIATE makes it wait its turn instead.
 """
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import request
 
-from ..extensions import db
+from ..extensions import REPORTS_BIND, db
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -42,3 +45,26 @@ def forget_erased_data() -> None:
         db.session.commit()
         with db.engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+@contextmanager
+def reading_reports() -> Iterator[None]:
+    """Send this block's statements to the reports database (LIT_REPORTS_DATABASE_URL) when one is set.
+
+    For reads only: the reports engine's transactions are read-only, and a standby refuses writes
+    anyway. Changes made before the block are flushed to the main database first. A standby lags
+    the main database by a moment, so a report may not yet show what was committed just before.
+    """
+    if REPORTS_BIND not in db.engines:
+        yield
+        return
+    session = db.session()
+    if session.info.get(REPORTS_BIND):
+        yield
+        return
+    session.flush()
+    session.info[REPORTS_BIND] = True
+    try:
+        yield
+    finally:
+        session.info.pop(REPORTS_BIND, None)

@@ -1,17 +1,27 @@
 """Queue messages in the current transaction; deliver them later over SMTP."""
 from __future__ import annotations
 
+import logging
+import os
+import secrets
 import smtplib
+import socket
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
+from ..core.database import start_write_transaction
 from ..core.types import utcnow
 from ..extensions import db
 from .models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+#: how long a worker may hold the messages it claimed (LIT_OUTBOX_LEASE_SECONDS), and how many it claims at once
+DEFAULT_LEASE = timedelta(minutes=5)
+BATCH = 50
 
 
 @dataclass(frozen=True)
@@ -69,7 +79,10 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     email["From"] = sender
     email["To"] = message.to_address
     email["Subject"] = message.subject
-    email["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
+    # The same Message-ID on every try, so that a message sent twice (see send_pending) can be recognised.
+    domain = sender.rpartition("@")[2] or "localhost"
+    stamp = message.created_at.strftime("%Y%m%d%H%M%S") if message.created_at else "0"
+    email["Message-ID"] = f"<outbox.{message.id}.{stamp}@{domain}>"
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
@@ -90,49 +103,121 @@ def retry_delay(tries: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(tries - 1, 0), 60))
 
 
-def send_pending(settings: SmtpSettings, now: datetime | None = None, limit: int = 200) -> dict:
-    """Deliver due messages. Each message is committed on its own so a failure loses nothing."""
-    now = now or utcnow()
-    due = db.session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+def worker_name() -> str:
+    """Who claims a message: this host and process, plus a random part (a pid is reused after a restart)."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def claim_batch(worker: str, now: datetime, lease: timedelta, size: int) -> list[OutboxMessage]:
+    """Take up to `size` due messages for `worker` until `now + lease`, in one short committed transaction.
+
+    A message is due when it is pending, its next attempt time has come, and nobody holds a live lease
+    on it. On PostgreSQL two workers claiming at once skip each other's rows (FOR UPDATE SKIP LOCKED);
+    on SQLite the write lock is taken before reading, so claims happen one after another.
+    """
+    start_write_transaction()
+    ids = db.session.scalars(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
+               or_(OutboxMessage.lease_expires_at.is_(None), OutboxMessage.lease_expires_at <= now))
         .order_by(OutboxMessage.id)
-        .limit(limit)
+        .limit(size)
+        .with_for_update(skip_locked=True)
     ).all()
+    if ids:
+        db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(ids))
+            .values(claimed_by=worker, claimed_at=now, lease_expires_at=now + lease)
+            .execution_options(synchronize_session=False))
+    db.session.commit()
+    if not ids:
+        return []
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                                   .order_by(OutboxMessage.id).execution_options(populate_existing=True)))
+
+
+def _finish(message_id: int, worker: str, values: dict) -> bool:
+    """Record a send's outcome and give up the claim, in its own transaction; False if the claim was lost."""
+    start_write_transaction()
+    done = db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == worker)
+        .values(claimed_by=None, claimed_at=None, lease_expires_at=None, **values)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return done.rowcount == 1
+
+
+def _release(message_ids: list[int], worker: str) -> None:
+    """Give back claimed messages that were not tried, so another worker may take them at once."""
+    if not message_ids:
+        return
+    start_write_transaction()
+    db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id.in_(message_ids), OutboxMessage.claimed_by == worker)
+        .values(claimed_by=None, claimed_at=None, lease_expires_at=None)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def send_pending(settings: SmtpSettings, now: datetime | None = None, limit: int | None = None,
+                 lease: timedelta = DEFAULT_LEASE, batch: int = BATCH, worker: str | None = None) -> dict:
+    """Deliver due messages until none is left (or `limit` have been tried); returns the counts.
+
+    Several workers on several machines may run this at once: each message is claimed by one worker
+    (claim_batch) and sent outside any transaction; its outcome is committed on its own. A worker
+    that dies leaves its claimed messages to others once the lease runs out. The one window for a
+    duplicate: the SMTP server accepted a message and the worker died (or lost the database) before
+    committing "sent" - the message is sent again after the lease, with the same Message-ID.
+    """
+    worker = worker or worker_name()
     counts = {"sent": 0, "retry": 0, "failed": 0}
-    if not due:
-        return counts
     smtp = None
+    tried = 0
     try:
-        for message in due:
-            try:
-                if smtp is None:
-                    smtp = _connect(settings)
-                smtp.send_message(build_email(message, settings.sender))
-            except (smtplib.SMTPException, OSError) as error:
-                message.tries += 1
-                message.last_error = f"{type(error).__name__}: {error}"[:2000]
-                if message.tries >= settings.max_tries:
-                    message.status = "failed"
-                    counts["failed"] += 1
+        while limit is None or tried < limit:
+            claimed_at = now or utcnow()
+            size = batch if limit is None else min(batch, limit - tried)
+            due = claim_batch(worker, claimed_at, lease, size)
+            if not due:
+                break
+            # Stop short of the lease's end rather than send what another worker may already have taken.
+            deadline = time.monotonic() + lease.total_seconds() * 0.8
+            for index, message in enumerate(due):
+                if time.monotonic() > deadline:
+                    _release([m.id for m in due[index:]], worker)
+                    break
+                tried += 1
+                try:
+                    if smtp is None:
+                        smtp = _connect(settings)
+                    smtp.send_message(build_email(message, settings.sender))
+                except (smtplib.SMTPException, OSError) as error:
+                    tries = message.tries + 1
+                    values = {"tries": tries, "last_error": f"{type(error).__name__}: {error}"[:2000]}
+                    if tries >= settings.max_tries:
+                        values["status"] = "failed"
+                        counts["failed"] += 1
+                    else:
+                        values["next_attempt_at"] = claimed_at + retry_delay(tries)
+                        counts["retry"] += 1
+                    _finish(message.id, worker, values)
+                    if smtp is not None and isinstance(error, smtplib.SMTPServerDisconnected):
+                        smtp = None
                 else:
-                    message.next_attempt_at = now + retry_delay(message.tries)
-                    counts["retry"] += 1
-                if smtp is not None and isinstance(error, smtplib.SMTPServerDisconnected):
-                    smtp = None
-            else:
-                message.tries += 1
-                message.status = "sent"
-                message.sent_at = utcnow()
-                message.last_error = None
-                counts["sent"] += 1
-            db.session.commit()
+                    if not _finish(message.id, worker, {"tries": message.tries + 1, "status": "sent",
+                                                        "sent_at": utcnow(), "last_error": None}):
+                        logger.warning("Outbox message %s was sent after its lease ran out; another worker "
+                                       "may send it too.", message.id)
+                    counts["sent"] += 1
+            if len(due) < size:
+                break
     finally:
         if smtp is not None:
             try:
                 smtp.quit()
             except (smtplib.SMTPException, OSError):
                 pass
+    db.session.expire_all()
     return counts
 
 

@@ -202,7 +202,12 @@ def approve_review(review: RetentionReview, actor, now: datetime) -> RetentionRe
 
 
 def apply_review(review: RetentionReview, config, now: datetime) -> dict[str, dict[str, int]]:
-    """Act on the approved rows that still qualify at `now`; returns {rule: {"done": n, "skipped": m}}."""
+    """Act on the approved rows that still qualify at `now`; returns {rule: {"done": n, "skipped": m}}.
+
+    The review's row is locked and read again first, so of two runs at once (cron on two machines) the
+    second waits and then finds the review applied. On SQLite the caller takes the write lock first.
+    """
+    db.session.refresh(review, with_for_update=True)
     if review.status != "approved":
         raise RetentionError(f"Review {review.id} is {review.status}; only an approved review can be applied.")
     summary = {}

@@ -10,6 +10,7 @@ from ..accounts.models import OrgUnit, User, UserRole
 from ..assessments.models import Instrument
 from ..audit import record_event
 from ..bookings.models import Session, SessionFacilitator, SurveyResponse
+from ..core.database import reading_reports
 from ..core.types import utcnow
 from ..courses.models import Course
 from ..extensions import db
@@ -52,6 +53,11 @@ def build_report(kind: str, filters: ReportFilters, user, for_moderation: bool =
     """The report; `for_moderation` (the page only) lists hidden comments too, so they can be shown again."""
     if kind not in KINDS:
         abort(404)
+    with reading_reports():
+        return _build(kind, filters, for_moderation)
+
+
+def _build(kind: str, filters: ReportFilters, for_moderation: bool) -> ReportDocument:
     zone = current_app.config["LIT_TIMEZONE"]
     min_group = current_app.config["LIT_REPORT_MIN_GROUP"]
     labels = filter_labels(filters)

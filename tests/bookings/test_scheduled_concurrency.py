@@ -1,0 +1,108 @@
+"""Cron on two machines: `lit reminders queue` started at the same moment queues each reminder once."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from lit_platform import create_app
+from lit_platform.bookings import services
+from lit_platform.bookings.models import Booking
+from lit_platform.core.types import utcnow
+from lit_platform.extensions import db
+from lit_platform.outbox.models import OutboxMessage
+
+from ..browser.conftest import empty_all_tables
+from ..conftest import PROJECT_ROOT, app_config, drop_postgres_database, migrate_to_head, new_database
+from .conftest import SessionFactory, book
+from .test_concurrency import Make
+
+LEARNERS = 24
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def committed(request, tmp_path_factory):
+    url = new_database(request.param, tmp_path_factory)
+    migrate_to_head(url)
+    app = create_app(app_config(url))
+    yield url, app
+    with app.app_context():
+        db.session.remove()
+        empty_all_tables()
+        db.engine.dispose()
+    if request.param == "postgresql":
+        drop_postgres_database(url)
+
+
+def booked_sessions(app) -> list[int]:
+    """Two sessions starting in a few hours, LEARNERS confirmed places between them; returns the booking ids."""
+    make = Make(app)
+    sessions = SessionFactory(app, make)
+    soon = [sessions(starts_at=utcnow() + timedelta(hours=hours), capacity=LEARNERS) for hours in (3, 5)]
+    ids = []
+    for n in range(LEARNERS):
+        booking_id, status = book(app, soon[n % 2].id, make.user())
+        assert status == "confirmed"
+        ids.append(booking_id)
+    return ids
+
+
+def reminders(app) -> Counter:
+    with app.app_context():
+        found = Counter(db.session.scalars(select(OutboxMessage.user_id).where(
+            OutboxMessage.subject.like("Reminder:%"))))
+        db.session.remove()
+        return found
+
+
+def test_three_runs_started_together_queue_each_reminder_once(committed):
+    _, app = committed
+    ids = booked_sessions(app)
+    barrier = threading.Barrier(3)
+    counts, errors = [], []
+
+    def run():
+        try:
+            with app.app_context():
+                barrier.wait(10)
+                counts.append(services.queue_reminders(hours=24))
+                db.session.commit()
+                db.session.remove()
+        except Exception as error:  # reported below: a failed run must fail the test
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert sum(counts) == LEARNERS
+    sent = reminders(app)
+    assert len(sent) == LEARNERS and set(sent.values()) == {1}
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Booking).where(
+            Booking.id.in_(ids), Booking.reminded_at.is_not(None))) == LEARNERS
+
+
+def test_two_lit_reminders_queue_commands_at_once_queue_each_reminder_once(committed, tmp_path):
+    url, app = committed
+    booked_sessions(app)
+    env = {**os.environ, "LIT_DATABASE_URL": url, "LIT_ENV": "development", "LIT_INSTANCE_PATH": str(tmp_path),
+           "PYTHONPATH": str(PROJECT_ROOT)}
+    runs = [subprocess.Popen([sys.executable, "-m", "lit_platform.cli", "reminders", "queue", "--hours", "24"],
+                             env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    for run, (out, err) in zip(runs, outputs):
+        assert run.returncode == 0, err
+    queued = [int(out.split("Queued ")[1].split(" ")[0]) for out, _ in outputs]
+    assert sum(queued) == LEARNERS
+    sent = reminders(app)
+    assert len(sent) == LEARNERS and set(sent.values()) == {1}
