@@ -10,8 +10,8 @@ from ..courses.models import Course
 from ..extensions import db
 from ..quizzes import attempts as quiz_attempts
 from ..quizzes.attempts import AttemptError
-from ..quizzes.types import get_type
-from ..quizzes.views import live_check, submitted_values
+from ..quizzes.types import UnknownAnswer, get_type
+from ..quizzes.views import FOREIGN_ANSWER, foreign_answer_page, live_check, submitted_values, values_of
 from ..security import login_required, public
 from . import queries, services
 from .services import AssessmentError
@@ -60,12 +60,14 @@ def _owner(entry):
 
 
 def _save_answers(entry, form) -> dict:
+    """Save every answer on the page; UnknownAnswer (nothing saved) when a value is not this attempt's."""
     errors = {}
+    given = values_of(form, entry.attempt.responses)
     for response in entry.attempt.responses:
-        if not get_type(response.version.type).takes_response:
+        if response.id not in given:
             continue
         try:
-            quiz_attempts.save_answer(entry.attempt, response.id, submitted_values(form, response), _owner(entry))
+            quiz_attempts.save_answer(entry.attempt, response.id, given[response.id], _owner(entry))
         except AttemptError as error:
             errors[f"q{response.id}"] = str(error)
     ratings = {item.key: form.get(f"c-{item.key}", "") for item in entry.point.instrument.confidence_items}
@@ -86,6 +88,9 @@ def take(entry_id):
             errors = _save_answers(entry, request.form)
             if request.form.get("hand_in") and not errors:
                 services.submit(entry, _owner(entry))
+        except UnknownAnswer:
+            db.session.rollback()
+            return foreign_answer_page()
         except (AssessmentError, AttemptError) as error:
             db.session.commit()
             flash(str(error), "error")
@@ -119,6 +124,9 @@ def autosave(entry_id, key):
             response = quiz_attempts.response_of(entry.attempt, int(key) if key.isdigit() else 0)
             quiz_attempts.save_answer(entry.attempt, response.id, submitted_values(request.form, response), _owner(entry))
             answered = response.is_answered
+    except UnknownAnswer:
+        db.session.rollback()
+        return jsonify(saved=False, message=FOREIGN_ANSWER), 400
     except (AssessmentError, AttemptError) as error:
         db.session.commit()
         return jsonify(saved=False, message=str(error)), 409

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
-from ..quizzes.types import QuestionType, ResponseError, Scored, register
+from ..quizzes.types import QuestionType, ResponseError, Scored, chosen, register
 from . import appraisal, lateral_reading, search_review
 from .search_syntax import FIELDS, SYNTAXES
 
@@ -56,7 +56,7 @@ def shape_problems(type_name: str, spec: dict) -> list[str]:
 class PerformanceType(QuestionType):
     is_performance = True
 
-    def values_from_form(self, form, name, spec):
+    def values_from_form(self, form, name, spec, tokens):
         return _fields_under(form, name)
 
     def validate(self, spec):
@@ -169,6 +169,20 @@ class LateralReading(PerformanceType):
     def validate_content(self, spec):
         return lateral_reading.validate(spec)
 
+    def values_from_form(self, form, name, spec, tokens):
+        """Actions, findings and verdicts arrive as opaque values (quizzes/tokens.py); stored ids are 1, 2, ..."""
+        fields = _fields_under(form, name)
+        options = {f"{m['move']}.actions": (f"{m['move']}.action", m.get("actions")) for m in spec["moves"]}
+        options |= {f"{m['move']}.finding": (f"{m['move']}.finding", m.get("findings")) for m in spec["moves"]}
+        options["verdict"] = ("verdict", spec["verdict"])
+        values = MultiDict()
+        for key, value in fields.items(multi=True):
+            if key in options:
+                kind, listed = options[key]
+                value = chosen([value], tokens, kind, self.option_ids(listed))[0] if value else ""
+            values.add(key, value)
+        return values
+
     def criteria(self, spec):
         return lateral_reading.criteria(spec)
 
@@ -218,6 +232,11 @@ class LateralReading(PerformanceType):
         return list(lateral_reading.CONFIDENCE.items())
 
     @staticmethod
+    def option_ids(options) -> list[str]:
+        """The stored ids of a move's actions or findings, or of the verdicts: their numbers in the file."""
+        return [str(n) for n in range(1, len(options or []) + 1)]
+
+    @staticmethod
     def assess(spec, answer):
         return lateral_reading.assess(spec, answer)
 
@@ -232,6 +251,16 @@ class AppraisalChecklist(PerformanceType):
 
     def criteria(self, spec):
         return [(item["key"], item["question"]) for item in spec["items"]]
+
+    def values_from_form(self, form, name, spec, tokens):
+        """Each item's answer arrives as an opaque value (quizzes/tokens.py) of yes, no or cant_tell."""
+        answers = {f"{item['key']}.answer" for item in spec["items"]}
+        values = MultiDict()
+        for key, value in _fields_under(form, name).items(multi=True):
+            if key in answers and value:
+                value = chosen([value], tokens, key, appraisal.ANSWERS)[0]
+            values.add(key, value)
+        return values
 
     def read_response(self, spec, values):
         given = {item["key"]: (values.get(f"{item['key']}.answer", ""), values.get(f"{item['key']}.why", ""))

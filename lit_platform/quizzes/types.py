@@ -15,6 +15,8 @@ description        {}                                           text only, no ma
 
 Texts (choices, feedback) are Markdown source. Responses, by type: a choice id; a list of choice
 ids; a bool; a string; a number; {pair id: answer text}; a list of item ids; a string; nothing.
+Attempt pages never show stored ids: each type's `values_from_form` maps the opaque values the page
+sent (tokens.py) back to them, and everything after that, scoring included, works on stored ids.
 """
 from __future__ import annotations
 
@@ -51,6 +53,22 @@ class ResponseError(ValueError):
     """A response that cannot be read (e.g. text where a number is needed), with a message for the learner."""
 
 
+class UnknownAnswer(ValueError):
+    """A posted answer value (or field) that is not one of this question's in this attempt (see tokens.py)."""
+
+
+def chosen(values, tokens, kind: str, candidates) -> list:
+    """The stored ids of the non-empty posted `values`, each an opaque value of `kind` (see tokens.py)."""
+    candidates = list(candidates)
+    return [tokens.stored(kind, value, candidates) for value in values if value]
+
+
+def fields_under(form, name: str) -> list[tuple[str, str]]:
+    """(suffix, value) of every form field named `name.<suffix>`."""
+    prefix = name + "."
+    return [(key[len(prefix):], value) for key, value in form.items(multi=True) if key.startswith(prefix)]
+
+
 def clamp(value: float) -> float:
     return max(0.0, min(1.0, value))
 
@@ -73,8 +91,12 @@ class QuestionType:
         """A rubric type's criteria as (id, label), in the order reports show them."""
         return []
 
-    def values_from_form(self, form, name: str, spec: dict):
-        """The submitted values of one question, whose fields are named `name` or start with `name.`."""
+    def values_from_form(self, form, name: str, spec: dict, tokens):
+        """The submitted values of one question, whose fields are named `name` or start with `name.`, with the
+        opaque values of its options mapped back to stored ids (`tokens`: an AnswerTokens, see tokens.py).
+
+        :raises UnknownAnswer: a value or field that is not one of this question's in this attempt.
+        """
         return form.getlist(name)
 
     def validate(self, spec: dict) -> list[str]:
@@ -138,6 +160,9 @@ class SingleChoice(QuestionType):
     name = "single_choice"
     label = "Single choice"
 
+    def values_from_form(self, form, name, spec, tokens):
+        return chosen(form.getlist(name), tokens, "choice", _choice_ids(spec))
+
     def validate(self, spec):
         problems = _validate_choices(spec)
         if problems:
@@ -174,6 +199,9 @@ class MultipleResponse(QuestionType):
     name = "multiple_response"
     label = "Multiple response"
 
+    def values_from_form(self, form, name, spec, tokens):
+        return chosen(form.getlist(name), tokens, "choice", _choice_ids(spec))
+
     def validate(self, spec):
         problems = _validate_choices(spec)
         if problems:
@@ -208,6 +236,9 @@ class MultipleResponse(QuestionType):
 class TrueFalse(QuestionType):
     name = "true_false"
     label = "True or false"
+
+    def values_from_form(self, form, name, spec, tokens):
+        return chosen(form.getlist(name), tokens, "answer", ("true", "false"))
 
     def validate(self, spec):
         return [] if isinstance(spec.get("answer"), bool) else ["the answer must be true or false"]
@@ -357,8 +388,14 @@ class Matching(QuestionType):
         """Every answer a learner may pick, without repeats, sorted so no order gives anything away."""
         return sorted({p["answer"] for p in spec["pairs"]} | set(spec.get("distractors") or []), key=str.lower)
 
-    def values_from_form(self, form, name, spec):
-        return {pair["id"]: form.get(f"{name}.{pair['id']}", "") for pair in spec["pairs"]}
+    def values_from_form(self, form, name, spec, tokens):
+        """Fields are named by the prompt's value and hold the option's value."""
+        pair_ids, options = [p["id"] for p in spec["pairs"]], self.options(spec)
+        values = {pair_id: "" for pair_id in pair_ids}
+        for suffix, value in fields_under(form, name):
+            pair_id = tokens.stored("prompt", suffix, pair_ids)
+            values[pair_id] = tokens.stored("option", value, options) if value else ""
+        return values
 
     def read_response(self, spec, values_by_pair: dict[str, str]):
         options = set(self.options(spec))
@@ -396,8 +433,13 @@ class Ordering(QuestionType):
         problems += [f"item {n} has no text" for n, i in enumerate(items, 1) if not str(i.get("text", "")).strip()]
         return problems
 
-    def values_from_form(self, form, name, spec):
-        return [form.get(f"{name}.{item['id']}", "") for item in spec["items"]]
+    def values_from_form(self, form, name, spec, tokens):
+        """Fields are named by the item's value (never its position) and hold the position chosen for it."""
+        ids = [item["id"] for item in spec["items"]]
+        positions = {item_id: "" for item_id in ids}
+        for suffix, value in fields_under(form, name):
+            positions[tokens.stored("item", suffix, ids)] = value
+        return [positions[item_id] for item_id in ids]
 
     def read_response(self, spec, values):
         """`values` holds each item's chosen position, in item order as given in the spec's ids."""

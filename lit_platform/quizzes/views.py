@@ -9,15 +9,34 @@ from ..extensions import db
 from ..security import login_required
 from . import attempts, queries
 from .attempts import AttemptError
-from .types import get_type
+from .tokens import answer_tokens
+from .types import UnknownAnswer, get_type
 
 bp = Blueprint("quizzes", __name__)
+bp.add_app_template_global(answer_tokens, "answer_tokens")
+
+#: why a page's answers were refused when a value is not one of this attempt's (see tokens.py)
+FOREIGN_ANSWER = ("An answer sent with this page does not belong to this attempt, so nothing was saved. "
+                  "Reload the page and answer again.")
 
 
 def submitted_values(form, response):
-    """The form values that belong to one question of the attempt."""
+    """The form values that belong to one question of the attempt, with stored ids for the page's opaque values.
+
+    :raises UnknownAnswer: a value that is not one of this question's in this attempt.
+    """
     version = response.version
-    return get_type(version.type).values_from_form(form, f"r{response.id}", version.spec)
+    return get_type(version.type).values_from_form(form, f"r{response.id}", version.spec, answer_tokens(response))
+
+
+def values_of(form, responses) -> dict:
+    """{response id: submitted values} for the responses that take an answer (UnknownAnswer as above)."""
+    return {response.id: submitted_values(form, response) for response in responses
+            if get_type(response.version.type).takes_response}
+
+
+def foreign_answer_page():
+    return render_template("errors/error.html", status=400, title="Answers not saved", message=FOREIGN_ANSWER), 400
 
 
 @bp.route("/quizzes")
@@ -81,11 +100,15 @@ def attempt_page(attempt_id, page):
     on_page = [r for r in attempt.responses if r.page == page]
     errors = {}
     if request.method == "POST":
+        try:
+            given = values_of(request.form, [r for r in on_page if not r.is_checked])
+        except UnknownAnswer:
+            return foreign_answer_page()
         flagged = {int(v) for v in request.form.getlist("flag") if v.isdigit()}
         for response in on_page:
             try:
-                if not response.is_checked:
-                    attempts.save_answer(attempt, response.id, submitted_values(request.form, response), current_user)
+                if response.id in given:
+                    attempts.save_answer(attempt, response.id, given[response.id], current_user)
                 attempts.set_flag(attempt, response.id, response.id in flagged, current_user)
             except AttemptError as error:
                 errors[response.id] = str(error)
@@ -121,6 +144,9 @@ def autosave(attempt_id, response_id):
         attempts.save_answer(attempt, response_id, submitted_values(request.form, response), current_user)
         if "flag" in request.form:
             attempts.set_flag(attempt, response_id, request.form["flag"] == "1", current_user)
+    except UnknownAnswer:
+        db.session.rollback()
+        return jsonify(saved=False, message=FOREIGN_ANSWER), 400
     except AttemptError as error:
         db.session.commit()
         return jsonify(saved=False, message=str(error)), 409

@@ -12,6 +12,7 @@ from lit_platform.courses.models import Course, Enrolment
 from lit_platform.extensions import db
 from lit_platform.outbox.models import OutboxMessage
 
+from ..answers import answer_fields, checked_labels, choose, page_fields
 from ..conftest import Actions
 from ..test_cli import run_lit
 from ..courses.conftest import COURSE_YAML, import_folder, write_course
@@ -61,14 +62,14 @@ def take_test(client, location, right: bool, confidence: str = "3"):
     page = client.get(f"/assessments/attempts/{entry_id}").get_data(as_text=True)
     data = {"hand_in": "1", "c-demo.conf.boolean": confidence}
     for response_id in re.findall(r'data-response-id="(\d+)"', page):
-        section = page.split(f'data-response-id="{response_id}"')[1].split("</section>")[0]
-        if "true_false" in section or 'value="true"' in section:
-            data[f"r{response_id}"] = "true" if right else "false"
+        fields = [f for f in answer_fields(page, response_id) if f.type == "radio"]
+        if "True" in [f.label for f in fields]:
+            name, value = choose(page, response_id, "True" if right else "False")
         else:
-            choice_ids = re.findall(rf'name="r{response_id}" value="([^"]+)"', section)
-            labels = re.findall(r"<label[^>]*>(.*?)</label>", section)
-            correct = [c for c, label in zip(choice_ids, labels) if "question" in label.lower()]
-            data[f"r{response_id}"] = correct[0] if right else next(c for c in choice_ids if c not in correct)
+            correct = [f for f in fields if "question" in f.label.lower()]
+            picked = correct[0] if right else next(f for f in fields if f not in correct)
+            name, value = picked.name, picked.value
+        data[name] = value
     response = Actions(client).post(f"/assessments/attempts/{entry_id}", data, page=f"/assessments/attempts/{entry_id}")
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     return entry_id, response
@@ -147,8 +148,8 @@ def test_autosave_keeps_answers_and_rejects_bad_ratings(app, sign_in, forms_cour
     response = Actions(client).post("/courses/demo-course/tests/pre/start", page="/courses/demo-course/tests/pre")
     entry_id = int(re.search(r"/assessments/attempts/(\d+)", response.headers["Location"]).group(1))
     page = client.get(f"/assessments/attempts/{entry_id}").get_data(as_text=True)
-    tf_id = re.search(r'data-response-id="(\d+)"[^>]*>(?:(?!</section>).)*value="true"', page, re.S).group(1)
-    saved = Actions(client).post(f"/assessments/attempts/{entry_id}/answers/{tf_id}", {f"r{tf_id}": "true"},
+    tf_id = next(f.section for f in page_fields(page) if f.label == "True")
+    saved = Actions(client).post(f"/assessments/attempts/{entry_id}/answers/{tf_id}", dict([choose(page, tf_id, "True")]),
                                  page=f"/assessments/attempts/{entry_id}")
     assert saved.get_json() == {"saved": True, "answered": True}
     bad = Actions(client).post(f"/assessments/attempts/{entry_id}/answers/confidence",
@@ -156,11 +157,11 @@ def test_autosave_keeps_answers_and_rejects_bad_ratings(app, sign_in, forms_cour
     assert bad.status_code == 400 and "1 to 5" in bad.get_json()["message"]
     # A page post with a bad rating shows the error next to it and keeps the saved answer.
     response = Actions(client).post(f"/assessments/attempts/{entry_id}",
-                                    {"hand_in": "1", f"r{tf_id}": "true", "c-demo.conf.boolean": "0"},
+                                    {"hand_in": "1", **dict([choose(page, tf_id, "True")]), "c-demo.conf.boolean": "0"},
                                     page=f"/assessments/attempts/{entry_id}")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Choose a rating from 1 to 5." in html and 'href="#c-demo.conf.boolean"' in html
-    assert re.search(rf'name="r{tf_id}" value="true"[^>]*checked', html)
+    assert checked_labels(html, tf_id) == ["True"]
     with app.app_context():
         assert db.session.get(AssessmentAttempt, entry_id).attempt.status == "in_progress"
 

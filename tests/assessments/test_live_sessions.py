@@ -12,6 +12,7 @@ from lit_platform.assessments.models import AssessmentAttempt, AssessmentPoint, 
 from lit_platform.extensions import db
 
 from ..bookings.conftest import SessionFactory
+from ..answers import answer_fields, choose
 from ..conftest import Actions
 
 NO_OPEN_TEST = "No open test has that code. Check the code on the screen."
@@ -86,13 +87,11 @@ def answer(client, entry_id, right=True, confidence="3", hand_in=True):
     page = page_of(client, url)
     data = {"c-demo.conf.boolean": confidence, ("hand_in" if hand_in else "save"): "1"}
     for rid in re.findall(r'data-response-id="(\d+)"', page):
-        section = page.split(f'data-response-id="{rid}"')[1].split("</section>")[0]
-        if f'name="r{rid}" value="true"' in section:
-            data[f"r{rid}"] = "true" if right else "false"
+        if "True" in [f.label for f in answer_fields(page, rid)]:
+            name, value = choose(page, rid, "True" if right else "False")
         else:
-            labels = dict((label, choice) for choice, label in re.findall(rf'<label for="r{rid}-([^"]+)">(.*?)</label>',
-                                                                           section))
-            data[f"r{rid}"] = labels["A question" if right else "A database"]
+            name, value = choose(page, rid, "A question" if right else "A database")
+        data[name] = value
     response = Actions(client).post(url, data, page=url)
     assert response.status_code == 302
     return response

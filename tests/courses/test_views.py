@@ -11,6 +11,7 @@ from lit_platform.courses.loader import read_course
 from lit_platform.extensions import db
 from lit_platform.quizzes.models import Attempt, Quiz
 
+from ..answers import page_value
 from ..conftest import Actions
 from .conftest import import_folder
 
@@ -35,8 +36,9 @@ def pass_module_quiz(app, client):
     attempt_id = int(re.search(r"/attempts/(\d+)/", response.headers["Location"]).group(1))
     with app.app_context():
         responses = {r.version.type: r.id for r in db.session.get(Attempt, attempt_id).responses}
-    Actions(client).post(f"/attempts/{attempt_id}/page/1", {f"r{responses['single_choice']}": "1",
-                                                            f"r{responses['true_false']}": "false"})
+    Actions(client).post(f"/attempts/{attempt_id}/page/1", {
+        f"r{responses['single_choice']}": page_value(app, responses["single_choice"], "choice", "1"),
+        f"r{responses['true_false']}": page_value(app, responses["true_false"], "answer", "false")})
     Actions(client).post(f"/attempts/{attempt_id}/submit", page=f"/attempts/{attempt_id}/summary")
 
 

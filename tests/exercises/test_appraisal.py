@@ -4,7 +4,8 @@ from werkzeug.datastructures import MultiDict
 
 from lit_platform.exercises import appraisal
 from lit_platform.quizzes.attempts import score_answer
-from lit_platform.quizzes.types import ResponseError, get_type
+from lit_platform.quizzes.tokens import AnswerTokens
+from lit_platform.quizzes.types import ResponseError, UnknownAnswer, get_type
 
 SPEC = {
     "study": {"title": "A trial", "design": "randomised controlled trial", "text": "Forty adults were ..."},
@@ -65,14 +66,18 @@ def test_unanswered_items_count_as_disagreement_and_are_left_out_of_kappa():
 
 def test_the_form_keeps_answers_and_reasons_and_refuses_unknown_answers():
     qtype = get_type("appraisal_checklist")
-    form = MultiDict({"r7.randomised.answer": "yes", "r7.randomised.why": "  A  computer\\nlist ",
-                      "r7.blinded.why": "not sure yet", "r9.randomised.answer": "no"})
-    answer = qtype.read_response(SPEC, qtype.values_from_form(form, "r7", SPEC))
+    tokens = AnswerTokens(b"k" * 32, 7)
+    form = MultiDict({"r7.randomised.answer": tokens("randomised.answer", "yes"),
+                      "r7.randomised.why": "  A  computer\\nlist ", "r7.blinded.why": "not sure yet",
+                      "r9.randomised.answer": "no"})
+    answer = qtype.read_response(SPEC, qtype.values_from_form(form, "r7", SPEC, tokens))
     assert answer == {"randomised": {"answer": "yes", "why": "A computer\\nlist"},
                       "blinded": {"answer": None, "why": "not sure yet"}}
     with pytest.raises(ResponseError, match="Yes, No or Can't tell"):
         qtype.read_response(SPEC, MultiDict({"randomised.answer": "maybe"}))
     assert qtype.read_response(SPEC, MultiDict()) is None
+    with pytest.raises(UnknownAnswer):  # the stored value itself is not what the page sends
+        qtype.values_from_form(MultiDict({"r7.randomised.answer": "yes"}), "r7", SPEC, tokens)
 
 
 def test_the_spec_needs_expert_answers_and_explanations():

@@ -4,7 +4,8 @@ from werkzeug.datastructures import MultiDict
 
 from lit_platform.exercises import lateral_reading
 from lit_platform.quizzes.attempts import score_answer
-from lit_platform.quizzes.types import ResponseError, get_type
+from lit_platform.quizzes.tokens import AnswerTokens
+from lit_platform.quizzes.types import ResponseError, UnknownAnswer, get_type
 
 
 def _move(name, expert=2, weak=2, findings=True):
@@ -60,10 +61,12 @@ def test_an_empty_record_scores_nothing_and_says_so():
 
 def test_the_form_records_moves_notes_verdict_and_confidence():
     qtype = get_type("lateral_reading")
-    form = MultiDict([("r3.stop.actions", "2"), ("r3.stop.actions", "1"), ("r3.stop.actions", "99"),
-                      ("r3.investigate.finding", "2"), ("r3.investigate.notes", " who runs it? "),
-                      ("r3.verdict", "2"), ("r3.confidence", "4"), ("r4.verdict", "1")])
-    answer = qtype.read_response(SPEC, qtype.values_from_form(form, "r3", SPEC))
+    tokens = AnswerTokens(b"k" * 32, 3)
+    form = MultiDict([("r3.stop.actions", tokens("stop.action", "2")), ("r3.stop.actions", tokens("stop.action", "1")),
+                      ("r3.investigate.finding", tokens("investigate.finding", "2")),
+                      ("r3.investigate.notes", " who runs it? "), ("r3.verdict", tokens("verdict", "2")),
+                      ("r3.confidence", "4"), ("r4.verdict", "1")])
+    answer = qtype.read_response(SPEC, qtype.values_from_form(form, "r3", SPEC, tokens))
     assert answer == {"moves": {"stop": {"actions": ["1", "2"], "finding": None, "notes": ""},
                                 "investigate": {"actions": [], "finding": "2", "notes": "who runs it?"}},
                       "verdict": "2", "confidence": 4}
@@ -71,6 +74,10 @@ def test_the_form_records_moves_notes_verdict_and_confidence():
                         ((("find.finding", "5"),), "found"):
         with pytest.raises(ResponseError, match=message):
             qtype.read_response(SPEC, MultiDict(bad))
+    # What the page sends is an option's opaque value: a stored id, or another question's value, is refused.
+    for value in ("1", tokens("stop.action", "2"), AnswerTokens(b"k" * 32, 4)("verdict", "2")):
+        with pytest.raises(UnknownAnswer):
+            qtype.values_from_form(MultiDict({"r3.verdict": value}), "r3", SPEC, tokens)
 
 
 def test_the_spec_is_checked_for_what_scoring_needs():

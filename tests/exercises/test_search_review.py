@@ -5,6 +5,7 @@ from werkzeug.datastructures import MultiDict
 
 from lit_platform.exercises import search_review
 from lit_platform.exercises.search_review import entries_match, review
+from lit_platform.quizzes.tokens import AnswerTokens
 from lit_platform.quizzes.types import ResponseError, get_type
 
 from .conftest import SEARCH_SPEC
@@ -115,7 +116,7 @@ def test_the_question_type_scores_with_criteria_and_reads_the_form(search_spec):
     qtype = get_type("search_strategy")
     form = MultiDict({"r5.syntax": "ovid", "r5.search": "asthma*.ti,ab.\r\n", "r5.plan.1.name": " Asthma ",
                       "r5.plan.1.terms": "asthma*\nwheez*; Asthma/", "r6.search": "ignored"})
-    got = qtype.read_response(search_spec, qtype.values_from_form(form, "r5", search_spec))
+    got = qtype.read_response(search_spec, qtype.values_from_form(form, "r5", search_spec, AnswerTokens(b"k" * 32, 5)))
     assert got == {"syntax": "ovid", "search": "asthma*.ti,ab.",
                    "plan": [{"name": "Asthma", "terms": ["asthma*", "wheez*", "Asthma/"]},
                             {"name": "", "terms": []}, {"name": "", "terms": []}]}

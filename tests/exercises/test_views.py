@@ -6,6 +6,7 @@ from lit_platform.exercises.models import SavedSearch
 from lit_platform.extensions import db
 from lit_platform.quizzes.services import QuestionData
 
+from ..answers import page_value
 from ..conftest import Actions
 from ..quizzes.test_views import response_ids, start
 from .conftest import SEARCH_SPEC
@@ -144,15 +145,20 @@ def test_lateral_reading_and_checklist_answers_are_kept_and_reviewed_against_the
     sift, checklist = ids["lateral_reading"], ids["appraisal_checklist"]
     page = client.get(f"/attempts/{attempt_id}/page/1").get_data(as_text=True)
     assert "The claim:" in page and "Rainwater cures hay fever." in page
-    assert 'name="r%d.randomised.answer" value="cant_tell"' % checklist in page
+    assert f'name="r{checklist}.randomised.answer" value="{page_value(app, checklist, "randomised.answer", "cant_tell")}"' in page
     response = Actions(client).post(f"/attempts/{attempt_id}/page/1", {
-        f"r{sift}.stop.actions": "1", f"r{sift}.investigate.actions": "1", f"r{sift}.investigate.finding": "2",
-        f"r{sift}.investigate.notes": "Searched the seller's name", f"r{sift}.verdict": "2", f"r{sift}.confidence": "4",
-        f"r{checklist}.randomised.answer": "yes", f"r{checklist}.randomised.why": "a computer list",
-        f"r{checklist}.blinded.answer": "yes"}, page=f"/attempts/{attempt_id}/page/1")
+        f"r{sift}.stop.actions": page_value(app, sift, "stop.action", "1"),
+        f"r{sift}.investigate.actions": page_value(app, sift, "investigate.action", "1"),
+        f"r{sift}.investigate.finding": page_value(app, sift, "investigate.finding", "2"),
+        f"r{sift}.investigate.notes": "Searched the seller's name", f"r{sift}.verdict": page_value(app, sift, "verdict", "2"),
+        f"r{sift}.confidence": "4",
+        f"r{checklist}.randomised.answer": page_value(app, checklist, "randomised.answer", "yes"),
+        f"r{checklist}.randomised.why": "a computer list",
+        f"r{checklist}.blinded.answer": page_value(app, checklist, "blinded.answer", "yes")}, page=f"/attempts/{attempt_id}/page/1")
     assert response.status_code == 302
     page = client.get(f"/attempts/{attempt_id}/page/1").get_data(as_text=True)
-    assert 'value="2" checked' in page and "Searched the seller&#39;s name" in page and "a computer list" in page
+    assert f'value="{page_value(app, sift, "verdict", "2")}" checked' in page
+    assert "Searched the seller&#39;s name" in page and "a computer list" in page
     Actions(client).post(f"/attempts/{attempt_id}/submit", page=f"/attempts/{attempt_id}/summary")
     review = text_of(client.get(f"/attempts/{attempt_id}/review"))
     assert "An expert's route" in review and "Open the encyclopaedia entry." in review

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from lit_platform.extensions import db
 from lit_platform.quizzes.models import Attempt, Question, Quiz
 
+from ..answers import page_value
 from ..conftest import Actions
 
 BANK_PAGES = ["/bank/", "/bank/categories", "/bank/quizzes", "/bank/quizzes/new", "/bank/gift/import",
@@ -178,7 +179,8 @@ def test_regrade_button_rescores_submitted_answers(app, sign_in, make):
     learner, _ = sign_in("learner")
     attempt_id = start(learner, quiz.id)
     ids = response_ids(app, attempt_id)
-    Actions(learner).post(f"/attempts/{attempt_id}/page/1", {f"r{ids['single_choice']}": "1"})
+    Actions(learner).post(f"/attempts/{attempt_id}/page/1", {
+        f"r{ids['single_choice']}": page_value(app, ids["single_choice"], "choice", "1")})
     Actions(learner).post(f"/attempts/{attempt_id}/submit", page=f"/attempts/{attempt_id}/summary")
     question_id = _first_question_id(app, quiz.id)
     with app.app_context():

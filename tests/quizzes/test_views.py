@@ -6,6 +6,7 @@ import pytest
 from lit_platform.extensions import db
 from lit_platform.quizzes.models import Attempt
 
+from ..answers import checked_labels, page_value
 from ..conftest import Actions
 
 
@@ -28,7 +29,8 @@ def test_autosave_then_resume_in_a_new_session(app, sign_in, make):
     ids = response_ids(app, attempt_id)
     token = Actions(client).token(f"/attempts/{attempt_id}/page/1")
     saved = client.post(f"/attempts/{attempt_id}/responses/{ids['single_choice']}",
-                        data={f"r{ids['single_choice']}": "2"}, headers={"X-CSRFToken": token})
+                        data={f"r{ids['single_choice']}": page_value(app, ids["single_choice"], "choice", "2")},
+                        headers={"X-CSRFToken": token})
     assert saved.status_code == 200 and saved.json["saved"] is True
     # The learner closes the browser; later, in a new session, the answer is still there.
     later = app.test_client()
@@ -37,7 +39,7 @@ def test_autosave_then_resume_in_a_new_session(app, sign_in, make):
     assert "Continue your attempt" in page
     assert start(later, quiz.id) == attempt_id
     html = later.get(f"/attempts/{attempt_id}/page/1").get_data(as_text=True)
-    assert re.search(rf'name="r{ids["single_choice"]}" value="2" checked', html)
+    assert checked_labels(html, ids["single_choice"]) == ["OR"]
 
 
 def test_plain_form_saves_answers_without_javascript_and_keeps_good_ones_on_error(app, sign_in, make):
@@ -63,8 +65,9 @@ def test_submit_scores_on_the_server_and_review_shows_feedback(app, sign_in, mak
     client, _ = sign_in("learner")
     attempt_id = start(client, quiz.id)
     ids = response_ids(app, attempt_id)
-    Actions(client).post(f"/attempts/{attempt_id}/page/1", {f"r{ids['single_choice']}": "1",
-                                                            f"r{ids['true_false']}": "true", "go": "summary"})
+    Actions(client).post(f"/attempts/{attempt_id}/page/1", {
+        f"r{ids['single_choice']}": page_value(app, ids["single_choice"], "choice", "1"),
+        f"r{ids['true_false']}": page_value(app, ids["true_false"], "answer", "true"), "go": "summary"})
     summary = client.get(f"/attempts/{attempt_id}/summary").get_data(as_text=True)
     assert "You have answered 2 of 8 questions." in summary and "6 questions not answered" in summary
     response = Actions(client).post(f"/attempts/{attempt_id}/submit", page=f"/attempts/{attempt_id}/summary")
@@ -79,7 +82,8 @@ def test_review_options_hide_what_the_quiz_says_to_hide(app, sign_in, make):
     client, _ = sign_in("learner")
     attempt_id = start(client, quiz.id)
     ids = response_ids(app, attempt_id)
-    Actions(client).post(f"/attempts/{attempt_id}/page/1", {f"r{ids['single_choice']}": "1"})
+    Actions(client).post(f"/attempts/{attempt_id}/page/1", {
+        f"r{ids['single_choice']}": page_value(app, ids["single_choice"], "choice", "1")})
     Actions(client).post(f"/attempts/{attempt_id}/submit", page=f"/attempts/{attempt_id}/summary")
     review = client.get(f"/attempts/{attempt_id}/review").get_data(as_text=True)
     assert "AND narrows." not in review and "The right answer" not in review
@@ -100,7 +104,8 @@ def test_another_learner_can_neither_see_nor_change_an_attempt(app, sign_in, mak
         assert intruder.get(url).status_code == 404
     else:
         actions = Actions(intruder)
-        assert actions.post(url, {f"r{response_id}": "2", "go": "summary"}, page="/").status_code == 404
+        assert actions.post(url, {f"r{response_id}": page_value(app, response_id, "choice", "2"), "go": "summary"},
+                            page="/").status_code == 404
     with app.app_context():
         attempt = db.session.get(Attempt, attempt_id)
         assert attempt.status == "in_progress" and all(r.answer is None for r in attempt.responses)
@@ -114,7 +119,8 @@ def test_autosave_refuses_a_question_from_another_attempt(app, sign_in, make):
     second = start(client, other_quiz.id)
     foreign = min(response_ids(app, second).values())
     token = Actions(client).token()
-    response = client.post(f"/attempts/{first}/responses/{foreign}", data={f"r{foreign}": "2"},
+    response = client.post(f"/attempts/{first}/responses/{foreign}",
+                           data={f"r{foreign}": page_value(app, foreign, "choice", "2")},
                            headers={"X-CSRFToken": token})
     assert response.status_code == 409 and response.json["message"] == "That question is not part of this attempt."
 
@@ -148,7 +154,8 @@ def test_quiz_list_shows_published_quizzes_with_the_learners_own_progress(app, s
     client, _ = sign_in("learner")
     attempt_id = start(client, shown.id)
     ids = response_ids(app, attempt_id)
-    Actions(client).post(f"/attempts/{attempt_id}/page/1", {f"r{ids['single_choice']}": "2"})
+    Actions(client).post(f"/attempts/{attempt_id}/page/1", {
+        f"r{ids['single_choice']}": page_value(app, ids["single_choice"], "choice", "2")})
     Actions(client).post(f"/attempts/{attempt_id}/submit", page=f"/attempts/{attempt_id}/summary")
     other, _ = sign_in("learner")
     mine = client.get("/quizzes").get_data(as_text=True)

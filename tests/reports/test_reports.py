@@ -19,6 +19,7 @@ from lit_platform.extensions import db
 
 from ..assessments.test_live_sessions import choose_test, close_test, open_test, page_of
 from ..bookings.conftest import SessionFactory, in_days
+from ..answers import answer_fields, choose
 from ..conftest import Actions
 
 # (DS1 right, DS2 right) before -> after, and confidence before -> after, for six people.
@@ -42,13 +43,11 @@ def answer_items(client, entry_id: int, ds1_right: bool, ds2_right: bool, confid
     page = page_of(client, url)
     data = {"c-demo.conf.boolean": confidence, "hand_in": "1"}
     for rid in re.findall(r'data-response-id="(\d+)"', page):
-        section = page.split(f'data-response-id="{rid}"')[1].split("</section>")[0]
-        if f'name="r{rid}" value="true"' in section:
-            data[f"r{rid}"] = "true" if ds2_right else "false"
+        if "True" in [f.label for f in answer_fields(page, rid)]:
+            name, value = choose(page, rid, "True" if ds2_right else "False")
         else:
-            labels = {label: choice for choice, label in
-                      re.findall(rf'<label for="r{rid}-([^"]+)">(.*?)</label>', section)}
-            data[f"r{rid}"] = labels["A question" if ds1_right else "A database"]
+            name, value = choose(page, rid, "A question" if ds1_right else "A database")
+        data[name] = value
     assert Actions(client).post(url, data, page=url).status_code == 302
 
 

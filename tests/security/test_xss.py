@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from lit_platform.extensions import db
 
+from ..answers import page_value
 from ..courses.conftest import write_course
 from .conftest import A_EMAIL, build_world, dangerous_markup, rolled_back
 
@@ -509,11 +510,11 @@ def test_saved_searches_exercise_answers_and_comments(world, app):
     rid = responses
     fields = {f"r{rid['appraisal_checklist']}.{key}.why": value(n, p)
               for n, (key, p) in enumerate(zip(("randomised", "concealed", "blinded", "followed"), PAYLOADS))}
-    fields.update({f"r{rid['appraisal_checklist']}.{key}.answer": "yes"
+    fields.update({f"r{rid['appraisal_checklist']}.{key}.answer": page_value(app, rid["appraisal_checklist"], f"{key}.answer", "yes")
                    for key in ("randomised", "concealed", "blinded", "followed")})
     fields.update({f"r{rid['lateral_reading']}.{move}.notes": value(n + 4, p)
                    for n, (move, p) in enumerate(zip(("stop", "investigate", "find", "trace"), PAYLOADS[4:]))})
-    fields[f"r{rid['lateral_reading']}.verdict"] = "2"
+    fields[f"r{rid['lateral_reading']}.verdict"] = page_value(app, rid["lateral_reading"], "verdict", "2")
     fields[f"r{rid['essay']}"] = "\n".join(value(n, p) for n, p in enumerate(PAYLOADS))
     post(world, "learner_b", f"/attempts/{attempt_id}/page/1", fields)
     tried("appraisal reasons", 4)
