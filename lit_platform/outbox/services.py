@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from ..core.types import utcnow
 from ..extensions import db
+from .links import LINK_PLACEHOLDER, LinkUnreadable, fill_html, fill_text, seal, unseal
 from .models import OutboxMessage
 
 
@@ -45,8 +46,15 @@ def queue_message(
     ics: str | None = None,
     ics_method: str | None = None,
     user_id: int | None = None,
+    link: str | None = None,
 ) -> OutboxMessage:
-    """Add a message to the outbox; it is sent only if the surrounding transaction commits."""
+    """Add a message to the outbox; it is sent only if the surrounding transaction commits.
+
+    A `link` that grants access (registration, password reset) is not stored in the text: the text says
+    LINK_PLACEHOLDER where it goes, and the link is filled in as the message is sent.
+    """
+    if link is not None and LINK_PLACEHOLDER not in body_text:
+        raise ValueError(f"The text of a message with a link must say {LINK_PLACEHOLDER!r} where the link goes.")
     # One header line that fits the column: a line break (from a title or a librarian's subject) would make
     # the message unsendable and stop `lit outbox send` at it, and PostgreSQL refuses more than 255 characters.
     subject = " ".join((subject or "").split())[:255]
@@ -58,21 +66,34 @@ def queue_message(
         ics=ics,
         ics_method=ics_method,
         user_id=user_id,
+        secret=seal(link) if link is not None else None,
     )
     db.session.add(message)
     db.session.flush()
     return message
 
 
-def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
+def texts_as_sent(message: OutboxMessage, secret_key: str | bytes | None = None) -> tuple[str, str | None]:
+    """The plain text and HTML of a message with its link filled in (LinkUnreadable if that cannot be done)."""
+    body_text, body_html = message.body_text, message.body_html
+    if message.secret:
+        link = unseal(message.secret, secret_key)
+        body_text = fill_text(body_text, link)
+        body_html = fill_html(body_html, link) if body_html else body_html
+    return body_text, body_html
+
+
+def build_email(message: OutboxMessage, sender: str, secret_key: str | bytes | None = None) -> EmailMessage:
+    """The message as it goes out, with its link filled in (LinkUnreadable if that cannot be done)."""
+    body_text, body_html = texts_as_sent(message, secret_key)
     email = EmailMessage()
     email["From"] = sender
     email["To"] = message.to_address
     email["Subject"] = message.subject
     email["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
-    email.set_content(message.body_text)
-    if message.body_html:
-        email.add_alternative(message.body_html, subtype="html")
+    email.set_content(body_text)
+    if body_html:
+        email.add_alternative(body_html, subtype="html")
     if message.ics:
         method = message.ics_method or "REQUEST"
         email.add_attachment(
@@ -90,8 +111,21 @@ def retry_delay(tries: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(tries - 1, 0), 60))
 
 
+def revealed_link(message: OutboxMessage) -> str | None:
+    """The link a pending message will carry, for development only (the demo has no mail server)."""
+    if not message.secret:
+        return None
+    try:
+        return unseal(message.secret)
+    except LinkUnreadable:
+        return None
+
+
 def send_pending(settings: SmtpSettings, now: datetime | None = None, limit: int = 200) -> dict:
-    """Deliver due messages. Each message is committed on its own so a failure loses nothing."""
+    """Deliver due messages. Each message is committed on its own so a failure loses nothing.
+
+    A message's link is forgotten once the message is sent or given up.
+    """
     now = now or utcnow()
     due = db.session.scalars(
         select(OutboxMessage)
@@ -106,14 +140,25 @@ def send_pending(settings: SmtpSettings, now: datetime | None = None, limit: int
     try:
         for message in due:
             try:
+                email = build_email(message, settings.sender)
+            except LinkUnreadable as error:
+                message.tries += 1
+                message.status = "failed"
+                message.secret = None
+                message.last_error = str(error)
+                counts["failed"] += 1
+                db.session.commit()
+                continue
+            try:
                 if smtp is None:
                     smtp = _connect(settings)
-                smtp.send_message(build_email(message, settings.sender))
+                smtp.send_message(email)
             except (smtplib.SMTPException, OSError) as error:
                 message.tries += 1
                 message.last_error = f"{type(error).__name__}: {error}"[:2000]
                 if message.tries >= settings.max_tries:
                     message.status = "failed"
+                    message.secret = None
                     counts["failed"] += 1
                 else:
                     message.next_attempt_at = now + retry_delay(message.tries)
@@ -123,6 +168,7 @@ def send_pending(settings: SmtpSettings, now: datetime | None = None, limit: int
             else:
                 message.tries += 1
                 message.status = "sent"
+                message.secret = None
                 message.sent_at = utcnow()
                 message.last_error = None
                 counts["sent"] += 1
