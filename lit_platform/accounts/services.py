@@ -167,6 +167,7 @@ def start_registration(email: str, secret_key: str, finish_url_for, sign_in_url:
         f"{LINK_PLACEHOLDER}\n\n"
         "If this was not you, ignore this e-mail; no account is created without the link.\n",
         link=finish_url_for(token),
+        link_expires_at=utcnow() + timedelta(hours=REGISTRATION_LINK_HOURS),
     )
     record_event("registration.started", None, ip_address=ip_address)
 
@@ -256,9 +257,8 @@ def request_password_reset(email: str, reset_url_for, minutes: int, ip_address: 
         record_event("password_reset.requested_unknown", None, ip_address=ip_address)
         return
     token = secrets.token_urlsafe(32)
-    db.session.add(PasswordResetToken(
-        user_id=user.id, token_hash=_token_hash(token), expires_at=utcnow() + timedelta(minutes=minutes)
-    ))
+    expires_at = utcnow() + timedelta(minutes=minutes)
+    db.session.add(PasswordResetToken(user_id=user.id, token_hash=_token_hash(token), expires_at=expires_at))
     queue_message(
         user.email,
         "Reset your password",
@@ -268,6 +268,7 @@ def request_password_reset(email: str, reset_url_for, minutes: int, ip_address: 
         "stays as it is.\n",
         user_id=user.id,
         link=reset_url_for(token),
+        link_expires_at=expires_at,
     )
     record_event("password_reset.requested", user, "user", user.id, ip_address=ip_address)
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from ..core.types import utcnow
 from ..extensions import db
-from .links import LINK_PLACEHOLDER, LinkUnreadable, fill_html, fill_text, seal, unseal
+from .links import LINK_PLACEHOLDER, LinkUnusable, fill_html, fill_text, seal, unseal
 from .models import OutboxMessage
 
 
@@ -47,11 +47,13 @@ def queue_message(
     ics_method: str | None = None,
     user_id: int | None = None,
     link: str | None = None,
+    link_expires_at: datetime | None = None,
 ) -> OutboxMessage:
     """Add a message to the outbox; it is sent only if the surrounding transaction commits.
 
     A `link` that grants access (registration, password reset) is not stored in the text: the text says
-    LINK_PLACEHOLDER where it goes, and the link is filled in as the message is sent.
+    LINK_PLACEHOLDER where it goes, and the link is filled in as the message is sent (if it has not
+    expired by then: `link_expires_at`).
     """
     if link is not None and LINK_PLACEHOLDER not in body_text:
         raise ValueError(f"The text of a message with a link must say {LINK_PLACEHOLDER!r} where the link goes.")
@@ -66,26 +68,30 @@ def queue_message(
         ics=ics,
         ics_method=ics_method,
         user_id=user_id,
-        secret=seal(link) if link is not None else None,
+        secret=seal(link, link_expires_at) if link is not None else None,
     )
     db.session.add(message)
     db.session.flush()
     return message
 
 
-def texts_as_sent(message: OutboxMessage, secret_key: str | bytes | None = None) -> tuple[str, str | None]:
-    """The plain text and HTML of a message with its link filled in (LinkUnreadable if that cannot be done)."""
+def texts_as_sent(message: OutboxMessage, secret_key: str | bytes | None = None,
+                  now: datetime | None = None) -> tuple[str, str | None]:
+    """The plain text and HTML of a message with its link filled in; LinkUnusable if that cannot be done
+    (at `now`, when given)."""
     body_text, body_html = message.body_text, message.body_html
     if message.secret:
-        link = unseal(message.secret, secret_key)
+        sealed = unseal(message.secret, secret_key)
+        link = sealed.check(now) if now is not None else sealed.url
         body_text = fill_text(body_text, link)
         body_html = fill_html(body_html, link) if body_html else body_html
     return body_text, body_html
 
 
-def build_email(message: OutboxMessage, sender: str, secret_key: str | bytes | None = None) -> EmailMessage:
-    """The message as it goes out, with its link filled in (LinkUnreadable if that cannot be done)."""
-    body_text, body_html = texts_as_sent(message, secret_key)
+def build_email(message: OutboxMessage, sender: str, secret_key: str | bytes | None = None,
+                now: datetime | None = None) -> EmailMessage:
+    """The message as it goes out, with its link filled in (LinkUnusable if that cannot be done)."""
+    body_text, body_html = texts_as_sent(message, secret_key, now)
     email = EmailMessage()
     email["From"] = sender
     email["To"] = message.to_address
@@ -116,15 +122,15 @@ def revealed_link(message: OutboxMessage) -> str | None:
     if not message.secret:
         return None
     try:
-        return unseal(message.secret)
-    except LinkUnreadable:
+        return unseal(message.secret).url
+    except LinkUnusable:
         return None
 
 
 def send_pending(settings: SmtpSettings, now: datetime | None = None, limit: int = 200) -> dict:
     """Deliver due messages. Each message is committed on its own so a failure loses nothing.
 
-    A message's link is forgotten once the message is sent or given up.
+    A message's link is forgotten once the message is sent or given up; one whose link has expired is given up.
     """
     now = now or utcnow()
     due = db.session.scalars(
@@ -140,8 +146,8 @@ def send_pending(settings: SmtpSettings, now: datetime | None = None, limit: int
     try:
         for message in due:
             try:
-                email = build_email(message, settings.sender)
-            except LinkUnreadable as error:
+                email = build_email(message, settings.sender, now=now)
+            except LinkUnusable as error:
                 message.tries += 1
                 message.status = "failed"
                 message.secret = None

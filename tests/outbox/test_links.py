@@ -105,6 +105,18 @@ def test_a_link_sealed_under_another_secret_key_fails_clearly_and_is_dropped(app
     assert "secret key has changed" in message.last_error and "ask for a new one" in message.last_error
 
 
+def test_a_link_that_expired_before_it_could_be_sent_is_dropped_and_not_sent(ctx, smtp_server):  # noqa: F811
+    controller, inbox = smtp_server
+    now = utcnow()
+    queue_message("jo@example.org", "Reset", f"Open {LINK_PLACEHOLDER}", link="https://x.example/reset/abc",
+                  link_expires_at=now + timedelta(minutes=60))
+    db.session.commit()
+    assert send_pending(settings_for(controller.port), now=now + timedelta(minutes=61))["failed"] == 1
+    message = db.session.scalars(select(OutboxMessage)).one()
+    assert inbox.messages == [] and message.status == "failed" and message.secret is None
+    assert "expired before it could be sent" in message.last_error
+
+
 def test_only_development_shows_a_pending_link_to_administrators(app, make, sign_in):
     make.user(email="hal@example.org")
     Actions(app.test_client()).post("/account/password/forgot", {"email": "hal@example.org"})
@@ -121,3 +133,39 @@ def test_only_development_shows_a_pending_link_to_administrators(app, make, sign
 def test_a_message_with_a_link_must_say_where_the_link_goes(ctx):
     with pytest.raises(ValueError, match=re.escape(LINK_PLACEHOLDER)):
         queue_message("ivy@example.org", "Reset", "No place for it", link="https://x.example/reset/abc")
+
+
+def test_upgrading_hides_the_links_in_mail_already_sent_and_leaves_waiting_mail_to_go_out(
+        database_url, tmp_path_factory):
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from lit_platform import create_app
+
+    from ..conftest import app_config, drop_postgres_database, new_database
+
+    kind = sa.engine.make_url(database_url).get_backend_name()
+    url = new_database(kind, tmp_path_factory)
+    try:
+        app = create_app(app_config(url))
+        with app.app_context():
+            upgrade(revision="b3d5f7a9c1e2")
+            insert = sa.text("INSERT INTO outbox_messages (to_address, subject, body_text, status, tries, created_at, "
+                             "next_attempt_at) VALUES (:to, 'Reset', :body, :status, 0, :now, :now)")
+            now = utcnow()
+            for status in ("sent", "failed", "pending"):
+                db.session.execute(insert, {"to": f"{status}@example.org", "status": status, "now": now,
+                                            "body": f"Open:\n\nhttps://lit.example/account/password/reset/tok-{status}"
+                                                    "\n\nor https://lit.example/account/register/reg-" + status})
+            db.session.commit()
+            upgrade(revision="c4e6a8f0b2d4")
+            bodies = dict(db.session.execute(sa.text("SELECT status, body_text FROM outbox_messages")).all())
+            db.session.remove()
+            db.engine.dispose()
+        for status in ("sent", "failed"):
+            assert "tok-" not in bodies[status] and "reg-" not in bodies[status]
+            assert bodies[status] == "Open:\n\n[link hidden]\n\nor [link hidden]"
+        assert "/account/password/reset/tok-pending" in bodies["pending"]
+    finally:
+        if kind == "postgresql":
+            drop_postgres_database(url)
