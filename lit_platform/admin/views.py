@@ -138,5 +138,5 @@ def outbox():
 def outbox_message(message_id):
     message = get_or_404(OutboxMessage, message_id)
     # The demo has no mail server: there, and only there, an administrator can follow a pending link.
-    link = outbox_services.revealed_link(message) if current_app.config["LIT_ENV"] == "development" else None
+    link = outbox_services.revealed_link(message) if current_app.config.get("LIT_ENV") == "development" else None
     return render_template("admin/outbox_message.html", message=message, link=link)
