@@ -29,7 +29,7 @@ class NewPasswordMixin:
 
 
 PASSWORD_HINT = (f"At least 8 characters; up to {MAX_LENGTH}. A few unrelated words make a strong, memorable "
-                 "password. Very common passwords are refused.")
+                 "password. Common passwords, and small changes to them, are refused.")
 
 
 class RegisterForm(FlaskForm):

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from ..audit import record_event
 from ..core.types import utcnow
 from ..extensions import db
+from ..outbox.links import LINK_PLACEHOLDER
 from ..outbox.services import queue_message
 from .models import ROLE_VALUES, OrgUnit, PasswordResetToken, Role, Setting, User, UserRole
 from .passwords import hash_password, password_problems, verify_password
@@ -163,8 +164,10 @@ def start_registration(email: str, secret_key: str, finish_url_for, sign_in_url:
         "Finish creating your account",
         "Hello,\n\nSomeone (we hope you) asked to create an account with this e-mail address.\n"
         f"Open this link within {REGISTRATION_LINK_HOURS} hours to choose your name and password:\n\n"
-        f"{finish_url_for(token)}\n\n"
+        f"{LINK_PLACEHOLDER}\n\n"
         "If this was not you, ignore this e-mail; no account is created without the link.\n",
+        link=finish_url_for(token),
+        link_expires_at=utcnow() + timedelta(hours=REGISTRATION_LINK_HOURS),
     )
     record_event("registration.started", None, ip_address=ip_address)
 
@@ -254,18 +257,18 @@ def request_password_reset(email: str, reset_url_for, minutes: int, ip_address: 
         record_event("password_reset.requested_unknown", None, ip_address=ip_address)
         return
     token = secrets.token_urlsafe(32)
-    db.session.add(PasswordResetToken(
-        user_id=user.id, token_hash=_token_hash(token), expires_at=utcnow() + timedelta(minutes=minutes)
-    ))
-    link = reset_url_for(token)
+    expires_at = utcnow() + timedelta(minutes=minutes)
+    db.session.add(PasswordResetToken(user_id=user.id, token_hash=_token_hash(token), expires_at=expires_at))
     queue_message(
         user.email,
         "Reset your password",
         f"Hello {user.name},\n\nSomeone (we hope you) asked to reset the password of your account.\n"
-        f"Open this link within {minutes} minutes to choose a new password:\n\n{link}\n\n"
+        f"Open this link within {minutes} minutes to choose a new password:\n\n{LINK_PLACEHOLDER}\n\n"
         "The link works once. If you did not ask for this, ignore this e-mail; your password "
         "stays as it is.\n",
         user_id=user.id,
+        link=reset_url_for(token),
+        link_expires_at=expires_at,
     )
     record_event("password_reset.requested", user, "user", user.id, ip_address=ip_address)
 

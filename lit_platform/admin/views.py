@@ -1,5 +1,5 @@
 """Administration: users, roles, units, registration policy, audit log, outbox."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..accounts import queries as account_queries
@@ -8,6 +8,7 @@ from ..accounts.models import OrgUnit, Role, User
 from ..audit import events_about, recent_events
 from ..extensions import db
 from ..outbox import queries as outbox_queries
+from ..outbox import services as outbox_services
 from ..outbox.models import OutboxMessage
 from ..security import get_or_404, roles_required
 from .forms import OrgUnitForm, choices, RegistrationPolicyForm, UserRolesForm, UserSearchForm, UserStatusForm
@@ -135,4 +136,7 @@ def outbox():
 @bp.route("/outbox/<int:message_id>")
 @admin_only
 def outbox_message(message_id):
-    return render_template("admin/outbox_message.html", message=get_or_404(OutboxMessage, message_id))
+    message = get_or_404(OutboxMessage, message_id)
+    # The demo has no mail server: there, and only there, an administrator can follow a pending link.
+    link = outbox_services.revealed_link(message) if current_app.config.get("LIT_ENV") == "development" else None
+    return render_template("admin/outbox_message.html", message=message, link=link)

@@ -23,6 +23,9 @@ class OutboxMessage(db.Model):
     #: an iCalendar attachment and its METHOD (REQUEST or CANCEL)
     ics: Mapped[str | None] = mapped_column(Text)
     ics_method: Mapped[str | None] = mapped_column(String(20))
+    #: a registration or reset link, encrypted (see links.py), kept only until the message is sent or given up;
+    #: the text holds links.LINK_PLACEHOLDER where it goes
+    secret: Mapped[str | None] = mapped_column(Text)
     #: pending, sent or failed (gave up after the maximum number of tries)
     status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
     tries: Mapped[int] = mapped_column(default=0)

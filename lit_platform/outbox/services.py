@@ -16,6 +16,7 @@ from sqlalchemy import or_, select, update
 from ..core.database import start_write_transaction
 from ..core.types import utcnow
 from ..extensions import db
+from .links import LINK_PLACEHOLDER, LinkUnusable, fill_html, fill_text, seal, unseal
 from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -55,8 +56,17 @@ def queue_message(
     ics: str | None = None,
     ics_method: str | None = None,
     user_id: int | None = None,
+    link: str | None = None,
+    link_expires_at: datetime | None = None,
 ) -> OutboxMessage:
-    """Add a message to the outbox; it is sent only if the surrounding transaction commits."""
+    """Add a message to the outbox; it is sent only if the surrounding transaction commits.
+
+    A `link` that grants access (registration, password reset) is not stored in the text: the text says
+    LINK_PLACEHOLDER where it goes, and the link is filled in as the message is sent (if it has not
+    expired by then: `link_expires_at`).
+    """
+    if link is not None and LINK_PLACEHOLDER not in body_text:
+        raise ValueError(f"The text of a message with a link must say {LINK_PLACEHOLDER!r} where the link goes.")
     # One header line that fits the column: a line break (from a title or a librarian's subject) would make
     # the message unsendable and stop `lit outbox send` at it, and PostgreSQL refuses more than 255 characters.
     subject = " ".join((subject or "").split())[:255]
@@ -68,13 +78,30 @@ def queue_message(
         ics=ics,
         ics_method=ics_method,
         user_id=user_id,
+        secret=seal(link, link_expires_at) if link is not None else None,
     )
     db.session.add(message)
     db.session.flush()
     return message
 
 
-def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
+def texts_as_sent(message: OutboxMessage, secret_key: str | bytes | None = None,
+                  now: datetime | None = None) -> tuple[str, str | None]:
+    """The plain text and HTML of a message with its link filled in; LinkUnusable if that cannot be done
+    (at `now`, when given)."""
+    body_text, body_html = message.body_text, message.body_html
+    if message.secret:
+        sealed = unseal(message.secret, secret_key)
+        link = sealed.check(now) if now is not None else sealed.url
+        body_text = fill_text(body_text, link)
+        body_html = fill_html(body_html, link) if body_html else body_html
+    return body_text, body_html
+
+
+def build_email(message: OutboxMessage, sender: str, secret_key: str | bytes | None = None,
+                now: datetime | None = None) -> EmailMessage:
+    """The message as it goes out, with its link filled in (LinkUnusable if that cannot be done)."""
+    body_text, body_html = texts_as_sent(message, secret_key, now)
     email = EmailMessage()
     email["From"] = sender
     email["To"] = message.to_address
@@ -83,9 +110,9 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     domain = sender.rpartition("@")[2] or "localhost"
     stamp = message.created_at.strftime("%Y%m%d%H%M%S") if message.created_at else "0"
     email["Message-ID"] = f"<outbox.{message.id}.{stamp}@{domain}>"
-    email.set_content(message.body_text)
-    if message.body_html:
-        email.add_alternative(message.body_html, subtype="html")
+    email.set_content(body_text)
+    if body_html:
+        email.add_alternative(body_html, subtype="html")
     if message.ics:
         method = message.ics_method or "REQUEST"
         email.add_attachment(
@@ -101,6 +128,16 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
 def retry_delay(tries: int) -> timedelta:
     """Back off 1, 2, 4, 8 ... minutes, at most an hour."""
     return timedelta(minutes=min(2 ** max(tries - 1, 0), 60))
+
+
+def revealed_link(message: OutboxMessage) -> str | None:
+    """The link a pending message will carry, for development only (the demo has no mail server)."""
+    if not message.secret:
+        return None
+    try:
+        return unseal(message.secret).url
+    except LinkUnusable:
+        return None
 
 
 def worker_name() -> str:
@@ -168,6 +205,8 @@ def send_pending(settings: SmtpSettings, now: datetime | None = None, limit: int
     that dies leaves its claimed messages to others once the lease runs out. The one window for a
     duplicate: the SMTP server accepted a message and the worker died (or lost the database) before
     committing "sent" - the message is sent again after the lease, with the same Message-ID.
+    A message's link (registration, reset) is forgotten once it is sent or given up; one whose link has
+    expired is given up.
     """
     worker = worker or worker_name()
     counts = {"sent": 0, "retry": 0, "failed": 0}
@@ -188,14 +227,22 @@ def send_pending(settings: SmtpSettings, now: datetime | None = None, limit: int
                     break
                 tried += 1
                 try:
+                    email = build_email(message, settings.sender, now=claimed_at)
+                except LinkUnusable as error:
+                    _finish(message.id, worker, {"tries": message.tries + 1, "status": "failed", "secret": None,
+                                                 "last_error": str(error)})
+                    counts["failed"] += 1
+                    continue
+                try:
                     if smtp is None:
                         smtp = _connect(settings)
-                    smtp.send_message(build_email(message, settings.sender))
+                    smtp.send_message(email)
                 except (smtplib.SMTPException, OSError) as error:
                     tries = message.tries + 1
                     values = {"tries": tries, "last_error": f"{type(error).__name__}: {error}"[:2000]}
                     if tries >= settings.max_tries:
                         values["status"] = "failed"
+                        values["secret"] = None  # a link that will never be sent is forgotten
                         counts["failed"] += 1
                     else:
                         values["next_attempt_at"] = claimed_at + retry_delay(tries)
@@ -204,7 +251,7 @@ def send_pending(settings: SmtpSettings, now: datetime | None = None, limit: int
                     if smtp is not None and isinstance(error, smtplib.SMTPServerDisconnected):
                         smtp = None
                 else:
-                    if not _finish(message.id, worker, {"tries": message.tries + 1, "status": "sent",
+                    if not _finish(message.id, worker, {"tries": message.tries + 1, "status": "sent", "secret": None,
                                                         "sent_at": utcnow(), "last_error": None}):
                         logger.warning("Outbox message %s was sent after its lease ran out; another worker "
                                        "may send it too.", message.id)

@@ -153,8 +153,10 @@ DECLARATIONS: tuple[Declaration, ...] = (
     ),
     Declaration(
         "outbox_messages", "E-mail we send you",
-        "Messages to you (booking confirmations, reminders, password resets): address, subject and text.",
-        ("to_address", "subject", "body_text", "body_html", "ics"),
+        "Messages to you (booking confirmations, reminders, password resets): address, subject and text. A "
+        "registration or password-reset link is kept apart, encrypted, only until the message is sent, and is "
+        "never shown here.",
+        ("to_address", "subject", "body_text", "body_html", "ics", "secret"),
         "To tell you about your bookings, tests and account.", "public_task", "P30D",
         "the message is sent (or we give up sending it)",
         "Administrators, when a message could not be delivered.",

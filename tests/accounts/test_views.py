@@ -8,6 +8,7 @@ from lit_platform.accounts.models import User
 from lit_platform.audit import AuditEvent
 from lit_platform.extensions import db
 from lit_platform.outbox.models import OutboxMessage
+from lit_platform.outbox.services import texts_as_sent
 
 from ..conftest import Actions
 from ..factories import PASSWORD
@@ -25,9 +26,14 @@ def emails_to(app, address: str) -> list[OutboxMessage]:
                                   .order_by(OutboxMessage.id)).all()
 
 
+def text_as_sent(app, message: OutboxMessage) -> str:
+    with app.app_context():
+        return texts_as_sent(message)[0]
+
+
 def finish_link(app, address: str) -> str:
     """The path of the link in the newest registration e-mail to `address`."""
-    body = emails_to(app, address)[-1].body_text
+    body = text_as_sent(app, emails_to(app, address)[-1])
     return re.search(r"https?://[^/\s]+(/account/register/\S+)", body).group(1)
 
 
@@ -319,7 +325,7 @@ def test_password_reset_end_to_end(app, client, actions, make):
     assert "If there is an account for IVY@example.org" in response.get_data(as_text=True)
     with app.app_context():
         message = db.session.scalars(select(OutboxMessage)).one()
-        link = re.search(r"http://localhost(/account/password/reset/\S+)", message.body_text).group(1)
+        link = re.search(r"http://localhost(/account/password/reset/\S+)", texts_as_sent(message)[0]).group(1)
     response = actions.post(link, {"password": "password"}, page=link)
     assert "most commonly used" in field_error(response.get_data(as_text=True), "password")
     assert actions.post(link, {"password": "opal lantern river"}, page=link).status_code == 302

@@ -7,12 +7,13 @@ from sqlalchemy import select
 from lit_platform.accounts.services import create_user
 from lit_platform.extensions import db
 from lit_platform.outbox.models import OutboxMessage
+from lit_platform.outbox.services import texts_as_sent
 
 
 def registration_link(app, email: str) -> str:
     with app.app_context():
-        body = db.session.scalar(select(OutboxMessage.body_text).where(OutboxMessage.to_address == email)
-                                 .order_by(OutboxMessage.id.desc()).limit(1))
+        body = texts_as_sent(db.session.scalar(select(OutboxMessage).where(OutboxMessage.to_address == email)
+                                               .order_by(OutboxMessage.id.desc()).limit(1)))[0]
     return re.search(r"https?://\S+/account/register/\S+", body).group(0)
 
 

@@ -12,7 +12,7 @@ from lit_platform.config import ConfigurationError
 from lit_platform.core.urls import safe_next
 from lit_platform.extensions import db
 from lit_platform.outbox.models import OutboxMessage
-from lit_platform.outbox.services import build_email
+from lit_platform.outbox.services import build_email, texts_as_sent
 
 from ..conftest import Actions, app_config
 
@@ -23,8 +23,8 @@ EVIL_TARGETS = ["/\\evil.example/phish", "/%5Cevil.example/phish", "//evil.examp
 
 def reset_links(app, address):
     with app.app_context():
-        bodies = db.session.scalars(select(OutboxMessage.body_text).where(OutboxMessage.to_address == address)
-                                    .order_by(OutboxMessage.id)).all()
+        bodies = [texts_as_sent(message)[0] for message in db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.to_address == address).order_by(OutboxMessage.id))]
     return [re.search(r"(\S+/account/password/reset/\S+)", body).group(1) for body in bodies]
 
 

@@ -139,6 +139,7 @@ def test_names_units_and_token_names(world, app):
 
     # Self-registration: one account per payload, each booked on session X by its facilitator.
     from lit_platform.outbox.models import OutboxMessage
+    from lit_platform.outbox.services import texts_as_sent
 
     def csrf(client, url):
         return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
@@ -151,7 +152,7 @@ def test_names_units_and_token_names(world, app):
                                                           "csrf_token": csrf(client, "/account/register")})
         assert response.status_code == 200, response.get_data(as_text=True)[:2000]
         with app.app_context():
-            body = db.session.scalar(select(OutboxMessage.body_text).where(OutboxMessage.to_address == email))
+            body = texts_as_sent(db.session.scalar(select(OutboxMessage).where(OutboxMessage.to_address == email)))[0]
         link = re.search(r"https?://[^/\s]+(/account/register/\S+)", body).group(1)
         response = client.post(link, data={"name": value(n, payload), "password": "a long enough passphrase",
                                            "csrf_token": csrf(client, link)})
