@@ -253,12 +253,16 @@ def users_create(email, name, roles, password):
 
 @users_group.command("import")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--create-units", is_flag=True,
+              help="Create organisation units the file names that do not exist yet (otherwise an error).")
 @with_appcontext
-def users_import(csv_file):
+def users_import(csv_file, create_units):
     """Create accounts from a CSV file with header email,name,roles,org_unit (roles separated by ';')."""
+    from functools import partial
+
     from .accounts.services import import_users_csv
 
-    created = _import_csv(csv_file, import_users_csv)
+    created = _import_csv(csv_file, partial(import_users_csv, create_units=create_units))
     click.echo(f"Imported {len(created)} user(s).")
 
 
@@ -496,8 +500,15 @@ def sessions_import(csv_file):
     """Schedule sessions from CSV: title,start,minutes,capacity,mode,location,facilitator_email,course."""
     from .bookings.importer import import_sessions_csv
 
-    created = _import_csv(csv_file, import_sessions_csv)
-    click.echo(f"Scheduled {len(created)} session(s).")
+    unchanged = []
+    created = _import_csv(csv_file, lambda text, name: _keep_unchanged(import_sessions_csv(text, name), unchanged))
+    click.echo(f"Scheduled {len(created)} session(s)."
+               + (f" {unchanged[0]} already scheduled, left alone." if unchanged and unchanged[0] else ""))
+
+
+def _keep_unchanged(result, into: list):
+    into.append(result.unchanged)
+    return result
 
 
 @main.group("attempts")

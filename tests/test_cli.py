@@ -47,6 +47,9 @@ def test_users_import_reports_lines_and_imports_nothing_on_error(app, tmp_path):
     good = tmp_path / "good.csv"
     good.write_text("email,name,roles,org_unit\na@example.org,Ann,learner;librarian,Library / Outreach\n", "utf-8")
     result = run_lit(app, "users", "import", str(good))
+    assert result.exit_code == 1
+    assert f"{good}, line 2: there is no organisation unit 'Library / Outreach'" in result.output
+    result = run_lit(app, "users", "import", "--create-units", str(good))
     assert result.exit_code == 0 and "Imported 1 user(s)." in result.output
 
 
