@@ -268,8 +268,15 @@ def users_import(csv_file, create_units):
 
 def _import_csv(csv_file: str, importer) -> list:
     """Run an all-or-nothing CSV importer: commit what it made, or report every problem and stop."""
-    with open(csv_file, encoding="utf-8-sig") as handle:
-        result = importer(handle.read(), csv_file)
+    from pathlib import Path
+
+    from .core.textfiles import NotText, decode_utf8
+
+    try:
+        text = decode_utf8(Path(csv_file).read_bytes(), csv_file)
+    except NotText as error:
+        raise click.ClickException(str(error)) from None
+    result = importer(text, csv_file)
     if result.errors:
         db.session.rollback()
         for error in result.errors:

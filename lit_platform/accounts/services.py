@@ -270,6 +270,28 @@ def request_password_reset(email: str, reset_url_for, minutes: int, ip_address: 
     record_event("password_reset.requested", user, "user", user.id, ip_address=ip_address)
 
 
+#: how long the link in the e-mail sent to an account created by an administrator works
+INVITATION_HOURS = 72
+
+
+def send_invitation(user: User, set_password_url_for, actor: User | None = None,
+                    hours: int = INVITATION_HOURS) -> None:
+    """Queue the e-mail with which a person whose account an administrator created chooses a password."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(PasswordResetToken(
+        user_id=user.id, token_hash=_token_hash(token), expires_at=utcnow() + timedelta(hours=hours)
+    ))
+    queue_message(
+        user.email,
+        "Your new account",
+        f"Hello {user.name},\n\nAn account has been created for you with this e-mail address.\n"
+        f"Open this link within {hours} hours to choose your password:\n\n{set_password_url_for(token)}\n\n"
+        "The link works once. After that, use 'Forgotten your password?' on the sign-in page.\n",
+        user_id=user.id,
+    )
+    record_event("user.invited", actor, "user", user.id)
+
+
 def find_reset_token(token: str) -> PasswordResetToken | None:
     row = db.session.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == _token_hash(token)))
     if row is None or row.used_at is not None or row.expires_at < utcnow() or not row.user.is_active:
