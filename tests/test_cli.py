@@ -187,3 +187,12 @@ def test_serve_clears_only_old_metric_files(tmp_path, monkeypatch):
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")  # unset; restored (to absent) after the test
     assert prepare_metrics_directory(tmp_path / "instance") == tmp_path / "instance" / "prometheus"
     assert (tmp_path / "instance" / "prometheus").is_dir()
+
+
+def test_users_import_names_the_line_of_a_file_that_is_not_utf8(app, tmp_path):
+    latin1 = tmp_path / "staff.csv"
+    latin1.write_bytes("email,name,roles,org_unit\nab@example.org,Ab,learner,\nzoe@example.org,Zoë,learner,\n"
+                       .encode("latin-1"))
+    result = run_lit(app, "users", "import", str(latin1))
+    assert result.exit_code == 1
+    assert f"{latin1}, line 3: this is not UTF-8 text" in result.output
