@@ -60,6 +60,15 @@ SENTENCES: dict[str, str] = {
 }
 
 
+#: sentences for events no signed-in person caused (self-registration, the command line)
+_WITHOUT_ACTOR = {
+    "user.created": "The account of {subject} was created ({roles})",
+    "user.invited": "{subject} was sent a link to choose a password",
+    "users.imported": "{d[count]} user(s) were imported from {d[file]}",
+    "sessions.imported": "{d[count]} session(s) were scheduled from {d[file]}",
+    "retention.reviewed": "Retention review {object_id} was started, finding {counts}",
+}
+
 #: acts a person does to their own account: the subject is the actor
 _OWN_ACTS = {"login.succeeded", "logout", "user.profile_updated", "user.password_changed"}
 
@@ -93,6 +102,8 @@ def sentence(event: AuditEvent, actor_name: str | None, subject_name: str | None
     else:
         actor = "Someone (not signed in, or at the command line)"
     template = SENTENCES.get(event.action)
+    if not actor_name and event.action in _WITHOUT_ACTOR:
+        template = _WITHOUT_ACTOR[event.action]
     if template is None:
         what = event.action.replace("_", " ").replace(".", ": ")
         target = f" ({event.object_type.replace('_', ' ')} {event.object_id})" if event.object_type else ""

@@ -15,8 +15,8 @@ from ..outbox import queries as outbox_queries
 from ..outbox.models import OutboxMessage
 from ..security import get_or_404, roles_required
 from . import audit_log
-from .forms import (AuditFilterForm, CreateUserForm, ImportUsersForm, OrgUnitForm, RegistrationPolicyForm, UserRolesForm,
-                    UserSearchForm, UserStatusForm, choices)
+from .forms import (AuditFilterForm, CreateUserForm, ImportUsersForm, OrgUnitForm, RegistrationPolicyForm,
+                    UserRolesForm, UserSearchForm, UserStatusForm, choices)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 admin_only = roles_required(Role.ADMIN)

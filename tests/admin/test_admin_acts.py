@@ -2,10 +2,11 @@
 import re
 from datetime import datetime, timezone
 from io import BytesIO
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from lit_platform.accounts.models import OrgUnit, User
+from lit_platform.accounts.models import User
 from lit_platform.accounts.services import find_user_by_email
 from lit_platform.admin.audit_log import sentence
 from lit_platform.audit import AuditEvent, record_event
@@ -95,8 +96,8 @@ def test_import_lists_every_problem_by_line_and_imports_nothing(app, sign_in, ma
     assert "people.csv, line 4: there is no organisation unit &#39;Nowhere / Else&#39;" in html
     assert "Nothing was imported" in html
     # with units allowed to be created, only the real problems remain
-    html = _upload(client, b"email,name,roles,org_unit\nodd@example.org,Oda,learner,Nowhere / Else\n",
-                   create_units="y").status_code
+    assert _upload(client, b"email,name,roles,org_unit\nodd@example.org,Oda,learner,Nowhere / Else\n",
+                   create_units="y").status_code == 302
     with app.app_context():
         assert find_user_by_email("new@example.org") is None
         assert find_user_by_email("odd@example.org").org_unit.path == "Nowhere / Else"
@@ -126,7 +127,6 @@ def test_the_audit_log_reads_as_sentences_in_the_sites_zone(app, make):
     event = AuditEvent(action="user.roles_changed", actor_id=ann.id, object_type="user", object_id=str(bob.id),
                        created_at=datetime(2026, 12, 4, 14, 5, tzinfo=timezone.utc),
                        details={"before": ["learner"], "after": ["librarian"]})
-    from zoneinfo import ZoneInfo
     london, auckland = ZoneInfo("Europe/London"), ZoneInfo("Pacific/Auckland")
     assert sentence(event, "Ann Admin", "Bob Learner", london) == (
         "Ann Admin changed Bob Learner's roles from learner to librarian on 4 December 2026 at 14:05")
@@ -165,3 +165,15 @@ def test_the_audit_page_filters_by_person_action_and_date_and_pages(app, sign_in
     assert "0 events" in html and "No events match." in html
     html = client.get("/admin/audit?date_from=not-a-date").get_data(as_text=True)
     assert 'id="date_from-error"' in html
+
+
+def test_events_without_a_signed_in_person_read_naturally(app, make):
+    cy = make.user(email="cy@example.org", name="Cy Self")
+    created = AuditEvent(action="user.created", actor_id=None, object_type="user", object_id=str(cy.id),
+                         created_at=datetime(2026, 7, 1, 9, 30, tzinfo=timezone.utc), details={"roles": ["learner"]})
+    assert sentence(created, None, "Cy Self", ZoneInfo("Europe/London")) == (
+        "The account of Cy Self was created (learner) on 1 July 2026 at 10:30")  # BST
+    imported = AuditEvent(action="sessions.imported", actor_id=None, created_at=created.created_at,
+                          details={"count": 3, "unchanged": 1, "file": "term.csv"})
+    assert sentence(imported, None, None, ZoneInfo("Europe/London")).startswith(
+        "3 session(s) were scheduled from term.csv on 1 July 2026")
