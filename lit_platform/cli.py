@@ -237,18 +237,22 @@ def users_group():
 @click.option("--name", required=True)
 @click.option("--role", "roles", multiple=True, default=["learner"], show_default=True,
               type=click.Choice(["learner", "librarian", "manager", "admin"]), help="Repeat for several roles.")
-@click.option("--password", help="Without it, the user sets a password through 'Forgotten your password?'.")
+@click.option("--password", help="Without it, the user is e-mailed a link to choose one (`lit outbox send`).")
 @with_appcontext
 def users_create(email, name, roles, password):
     """Create one account."""
-    from .accounts.services import AccountError, create_user
+    from .accounts.services import AccountError, create_user, send_invitation
+    from .core.urls import external_url
 
     try:
         user = create_user(email, name, password, list(roles))
     except AccountError as error:
         raise click.ClickException(str(error)) from None
+    if password is None:
+        send_invitation(user, lambda token: external_url("accounts.reset_password", token=token))
     db.session.commit()
-    click.echo(f"Created {user.email} ({', '.join(sorted(user.roles))}).")
+    click.echo(f"Created {user.email} ({', '.join(sorted(user.roles))})."
+               + ("" if password else " An e-mail with a link to choose a password is queued."))
 
 
 @users_group.command("import")

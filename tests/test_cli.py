@@ -27,6 +27,22 @@ def test_users_create(app):
         assert find_user_by_email("nia@example.org").roles == {"librarian", "manager"}
 
 
+def test_users_create_without_a_password_queues_a_link_to_choose_one(app):
+    from sqlalchemy import select
+
+    from lit_platform.extensions import db
+    from lit_platform.outbox.models import OutboxMessage
+
+    app.config["LIT_BASE_URL"] = "https://lit.example.org"
+    result = run_lit(app, "users", "create", "--email", "ola@example.org", "--name", "Ola")
+    assert result.exit_code == 0, result.output
+    assert "An e-mail with a link to choose a password is queued." in result.output
+    with app.app_context():
+        body = db.session.scalar(select(OutboxMessage.body_text).where(OutboxMessage.to_address == "ola@example.org"))
+        assert "https://lit.example.org/account/password/reset/" in body
+        assert find_user_by_email("ola@example.org").password_hash is None
+
+
 def test_users_create_refuses_a_duplicate_and_a_common_password(app, make):
     make.user(email="oz@example.org")
     result = run_lit(app, "users", "create", "--email", "OZ@example.org", "--name", "Oz")
