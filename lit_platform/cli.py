@@ -237,35 +237,50 @@ def users_group():
 @click.option("--name", required=True)
 @click.option("--role", "roles", multiple=True, default=["learner"], show_default=True,
               type=click.Choice(["learner", "librarian", "manager", "admin"]), help="Repeat for several roles.")
-@click.option("--password", help="Without it, the user sets a password through 'Forgotten your password?'.")
+@click.option("--password", help="Without it, the user is e-mailed a link to choose one (`lit outbox send`).")
 @with_appcontext
 def users_create(email, name, roles, password):
     """Create one account."""
-    from .accounts.services import AccountError, create_user
+    from .accounts.services import AccountError, create_user, send_invitation
+    from .core.urls import external_url
 
     try:
         user = create_user(email, name, password, list(roles))
     except AccountError as error:
         raise click.ClickException(str(error)) from None
+    if password is None:
+        send_invitation(user, lambda token: external_url("accounts.reset_password", token=token))
     db.session.commit()
-    click.echo(f"Created {user.email} ({', '.join(sorted(user.roles))}).")
+    click.echo(f"Created {user.email} ({', '.join(sorted(user.roles))})."
+               + ("" if password else " An e-mail with a link to choose a password is queued."))
 
 
 @users_group.command("import")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--create-units", is_flag=True,
+              help="Create organisation units the file names that do not exist yet (otherwise an error).")
 @with_appcontext
-def users_import(csv_file):
+def users_import(csv_file, create_units):
     """Create accounts from a CSV file with header email,name,roles,org_unit (roles separated by ';')."""
+    from functools import partial
+
     from .accounts.services import import_users_csv
 
-    created = _import_csv(csv_file, import_users_csv)
+    created = _import_csv(csv_file, partial(import_users_csv, create_units=create_units))
     click.echo(f"Imported {len(created)} user(s).")
 
 
 def _import_csv(csv_file: str, importer) -> list:
     """Run an all-or-nothing CSV importer: commit what it made, or report every problem and stop."""
-    with open(csv_file, encoding="utf-8-sig") as handle:
-        result = importer(handle.read(), csv_file)
+    from pathlib import Path
+
+    from .core.textfiles import NotText, decode_utf8
+
+    try:
+        text = decode_utf8(Path(csv_file).read_bytes(), csv_file)
+    except NotText as error:
+        raise click.ClickException(str(error)) from None
+    result = importer(text, csv_file)
     if result.errors:
         db.session.rollback()
         for error in result.errors:
@@ -504,8 +519,15 @@ def sessions_import(csv_file):
     """Schedule sessions from CSV: title,start,minutes,capacity,mode,location,facilitator_email,course."""
     from .bookings.importer import import_sessions_csv
 
-    created = _import_csv(csv_file, import_sessions_csv)
-    click.echo(f"Scheduled {len(created)} session(s).")
+    unchanged = []
+    created = _import_csv(csv_file, lambda text, name: _keep_unchanged(import_sessions_csv(text, name), unchanged))
+    click.echo(f"Scheduled {len(created)} session(s)."
+               + (f" {unchanged[0]} already scheduled, left alone." if unchanged and unchanged[0] else ""))
+
+
+def _keep_unchanged(result, into: list):
+    into.append(result.unchanged)
+    return result
 
 
 @main.group("attempts")

@@ -27,6 +27,22 @@ def test_users_create(app):
         assert find_user_by_email("nia@example.org").roles == {"librarian", "manager"}
 
 
+def test_users_create_without_a_password_queues_a_link_to_choose_one(app):
+    from sqlalchemy import select
+
+    from lit_platform.extensions import db
+    from lit_platform.outbox.models import OutboxMessage
+
+    app.config["LIT_BASE_URL"] = "https://lit.example.org"
+    result = run_lit(app, "users", "create", "--email", "ola@example.org", "--name", "Ola")
+    assert result.exit_code == 0, result.output
+    assert "An e-mail with a link to choose a password is queued." in result.output
+    with app.app_context():
+        body = db.session.scalar(select(OutboxMessage.body_text).where(OutboxMessage.to_address == "ola@example.org"))
+        assert "https://lit.example.org/account/password/reset/" in body
+        assert find_user_by_email("ola@example.org").password_hash is None
+
+
 def test_users_create_refuses_a_duplicate_and_a_common_password(app, make):
     make.user(email="oz@example.org")
     result = run_lit(app, "users", "create", "--email", "OZ@example.org", "--name", "Oz")
@@ -47,6 +63,9 @@ def test_users_import_reports_lines_and_imports_nothing_on_error(app, tmp_path):
     good = tmp_path / "good.csv"
     good.write_text("email,name,roles,org_unit\na@example.org,Ann,learner;librarian,Library / Outreach\n", "utf-8")
     result = run_lit(app, "users", "import", str(good))
+    assert result.exit_code == 1
+    assert f"{good}, line 2: there is no organisation unit 'Library / Outreach'" in result.output
+    result = run_lit(app, "users", "import", "--create-units", str(good))
     assert result.exit_code == 0 and "Imported 1 user(s)." in result.output
 
 
@@ -184,3 +203,12 @@ def test_serve_clears_only_old_metric_files(tmp_path, monkeypatch):
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")  # unset; restored (to absent) after the test
     assert prepare_metrics_directory(tmp_path / "instance") == tmp_path / "instance" / "prometheus"
     assert (tmp_path / "instance" / "prometheus").is_dir()
+
+
+def test_users_import_names_the_line_of_a_file_that_is_not_utf8(app, tmp_path):
+    latin1 = tmp_path / "staff.csv"
+    latin1.write_bytes("email,name,roles,org_unit\nab@example.org,Ab,learner,\nzoe@example.org,Zoë,learner,\n"
+                       .encode("latin-1"))
+    result = run_lit(app, "users", "import", str(latin1))
+    assert result.exit_code == 1
+    assert f"{latin1}, line 3: this is not UTF-8 text" in result.output

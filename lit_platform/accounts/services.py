@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from ..audit import record_event
 from ..core.types import utcnow
@@ -273,6 +273,28 @@ def request_password_reset(email: str, reset_url_for, minutes: int, ip_address: 
     record_event("password_reset.requested", user, "user", user.id, ip_address=ip_address)
 
 
+#: how long the link in the e-mail sent to an account created by an administrator works
+INVITATION_HOURS = 72
+
+
+def send_invitation(user: User, set_password_url_for, actor: User | None = None,
+                    hours: int = INVITATION_HOURS) -> None:
+    """Queue the e-mail with which a person whose account an administrator created chooses a password."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(PasswordResetToken(
+        user_id=user.id, token_hash=_token_hash(token), expires_at=utcnow() + timedelta(hours=hours)
+    ))
+    queue_message(
+        user.email,
+        "Your new account",
+        f"Hello {user.name},\n\nAn account has been created for you with this e-mail address.\n"
+        f"Open this link within {hours} hours to choose your password:\n\n{set_password_url_for(token)}\n\n"
+        "The link works once. After that, use 'Forgotten your password?' on the sign-in page.\n",
+        user_id=user.id,
+    )
+    record_event("user.invited", actor, "user", user.id)
+
+
 def find_reset_token(token: str) -> PasswordResetToken | None:
     row = db.session.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == _token_hash(token)))
     if row is None or row.used_at is not None or row.expires_at < utcnow() or not row.user.is_active:
@@ -328,7 +350,8 @@ def set_active(user: User, active: bool, actor: User) -> None:
 
 
 def _find_unit(name: str, parent: OrgUnit | None) -> OrgUnit | None:
-    query = select(OrgUnit).where(OrgUnit.name == name)
+    """The unit of that name (whatever its capitals) directly under `parent`."""
+    query = select(OrgUnit).where(func.lower(OrgUnit.name) == name.strip().lower())
     if parent is None:
         return db.session.scalar(query.where(OrgUnit.parent_id.is_(None)))
     return db.session.scalar(query.where(OrgUnit.parent_id == parent.id))
@@ -357,18 +380,34 @@ def find_or_create_unit_path(path: str, actor: User | None = None) -> OrgUnit:
     return parent
 
 
+def find_unit_path(path: str) -> OrgUnit | None:
+    """The unit at 'Faculty / School / Cohort' (capitals ignored), or None if any part is missing."""
+    parent = None
+    for name in [p.strip() for p in path.split("/") if p.strip()]:
+        parent = _find_unit(name, parent)
+        if parent is None:
+            return None
+    return parent
+
+
 @dataclass
 class ImportResult:
     created: list[User] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
-def import_users_csv(text: str, filename: str = "users.csv", actor: User | None = None) -> ImportResult:
-    """Create users from CSV with header email,name,roles,org_unit; any bad row imports nothing."""
+def import_users_csv(text: str, filename: str = "users.csv", actor: User | None = None,
+                     create_units: bool = False) -> ImportResult:
+    """Create users from CSV with header email,name,roles,org_unit; any bad row imports nothing.
+
+    Units are matched by path, ignoring capitals; a unit that does not exist is an error unless
+    `create_units`, so a typo cannot start a second unit tree.
+    """
     result = ImportResult()
     reader = csv.DictReader(io.StringIO(text))
     expected = {"email", "name", "roles"}
-    header = set(reader.fieldnames or [])
+    header = {(h or "").strip().lower() for h in (reader.fieldnames or [])}
+    reader.fieldnames = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
     if not expected <= header:
         missing = ", ".join(sorted(expected - header))
         result.errors.append(f"{filename}, line 1: the header lacks {missing} (expected email,name,roles,org_unit)")
@@ -391,10 +430,14 @@ def import_users_csv(text: str, filename: str = "users.csv", actor: User | None 
         bad_roles = [r for r in roles if r not in ROLE_VALUES]
         if bad_roles:
             problems.append(f"unknown role {', '.join(bad_roles)} (use {', '.join(ROLE_VALUES)})")
+        unit_path = " / ".join(p.strip() for p in (row.get("org_unit") or "").split("/") if p.strip())
+        if unit_path and not create_units and find_unit_path(unit_path) is None:
+            problems.append(f"there is no organisation unit '{unit_path}' (check the spelling, add it under "
+                            "Organisation units, or allow new units to be created)")
         for problem in problems:
             result.errors.append(f"{filename}, line {line}: {problem}")
         seen.setdefault(email, line)
-        rows.append((email, name, roles or [Role.LEARNER.value], (row.get("org_unit") or "").strip()))
+        rows.append((email, name, roles or [Role.LEARNER.value], unit_path))
     if result.errors:
         return result
     for email, name, roles, unit_path in rows:

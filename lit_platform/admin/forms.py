@@ -1,6 +1,8 @@
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (BooleanField, DateField, RadioField, SelectChoice, SelectField, SelectMultipleField, StringField,
+                     SubmitField, TextAreaField)
+from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts.models import Role
@@ -56,3 +58,42 @@ class RegistrationPolicyForm(FlaskForm):
                             description="One per line, for example nhs.net or example.ac.uk. Sub-domains are "
                                         "included. Used only when registration is restricted to domains.")
     submit = SubmitField("Save registration settings")
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class CreateUserForm(FlaskForm):
+    name = StringField("Name", filters=[_strip], validators=[DataRequired("Enter the person's name."), Length(max=200)])
+    email = StringField("E-mail address", filters=[_strip],
+                        validators=[DataRequired("Enter an e-mail address."),
+                                    Email("Enter an e-mail address like name@example.org."), Length(max=254)],
+                        description="The person is sent a link at this address to choose their password.")
+    roles = CheckboxesField("Roles", choices=choices((r.value, r.label) for r in Role), default=["learner"],
+                            validators=[DataRequired("Choose at least one role.")])
+    org_unit = SelectField("Organisation unit", coerce=int, validators=[Optional()])
+    submit = SubmitField("Create user")
+
+
+class ImportUsersForm(FlaskForm):
+    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file.")],
+                     description="UTF-8, with the header email,name,roles,org_unit. Roles are separated by ';' "
+                                 "(learner, librarian, manager, admin; learner when empty). A unit is a path such "
+                                 "as 'Faculty of Health / Nursing'. If any row has a problem, nothing is imported.")
+    create_units = BooleanField("Create organisation units that do not exist yet",
+                                description="Otherwise a unit the file names that does not exist is an error, so "
+                                            "a typing mistake cannot start a second set of units.")
+    submit = SubmitField("Import users")
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    person = StringField("Person (name or e-mail contains)", filters=[_strip],
+                         validators=[Optional(), Length(max=100)],
+                         description="Events done by, or about, matching people.")
+    action = SelectField("Action", validators=[Optional()])
+    date_from = DateField("From", validators=[Optional()])
+    date_to = DateField("To", validators=[Optional()])

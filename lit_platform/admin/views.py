@@ -1,17 +1,23 @@
 """Administration: users, roles, units, registration policy, audit log, outbox."""
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..accounts import queries as account_queries
 from ..accounts import services as accounts
 from ..accounts.models import OrgUnit, Role, User
-from ..audit import events_about, recent_events
+from ..audit import events_about
+from ..core.textfiles import NotText, decode_utf8
+from ..core.urls import external_url
 from ..extensions import db
 from ..outbox import queries as outbox_queries
 from ..outbox import services as outbox_services
 from ..outbox.models import OutboxMessage
 from ..security import get_or_404, roles_required
-from .forms import OrgUnitForm, choices, RegistrationPolicyForm, UserRolesForm, UserSearchForm, UserStatusForm
+from . import audit_log
+from .forms import (AuditFilterForm, CreateUserForm, ImportUsersForm, OrgUnitForm, RegistrationPolicyForm,
+                    UserRolesForm, UserSearchForm, UserStatusForm, choices)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 admin_only = roles_required(Role.ADMIN)
@@ -37,6 +43,56 @@ def users():
     pagination = account_queries.search_users(form.q.data or "", form.role.data or "", form.status.data or "",
                                               page)
     return render_template("admin/users.html", form=form, pagination=pagination)
+
+
+def _set_password_link(token: str) -> str:
+    return external_url("accounts.reset_password", token=token)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@admin_only
+def create_user():
+    form = CreateUserForm()
+    form.org_unit.choices = _unit_choices("No unit")
+    if form.validate_on_submit():
+        unit = db.session.get(OrgUnit, form.org_unit.data) if form.org_unit.data else None
+        try:
+            user = accounts.create_user(form.email.data, form.name.data, None, form.roles.data, unit, current_user)
+        except accounts.AccountError as error:
+            form.email.errors.append(str(error))
+        else:
+            accounts.send_invitation(user, _set_password_link, current_user)
+            db.session.commit()
+            flash(f"Created the account of {user.name}; an e-mail to choose a password is on its way to "
+                  f"{user.email}.", "success")
+            return redirect(url_for("admin.user_detail", user_id=user.id))
+    return render_template("admin/user_new.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/users/import", methods=["GET", "POST"])
+@admin_only
+def import_users():
+    form = ImportUsersForm()
+    if form.validate_on_submit():
+        filename = form.file.data.filename or "upload.csv"
+        try:
+            text = decode_utf8(form.file.data.read(), filename)
+        except NotText as error:
+            form.file.errors.append(str(error))
+        else:
+            result = accounts.import_users_csv(text, filename, current_user, create_units=form.create_units.data)
+            if result.errors:
+                db.session.rollback()
+                form.file.errors.extend(result.errors)
+                form.file.errors.append("Nothing was imported. Correct the file and upload it again.")
+            else:
+                for user in result.created:
+                    accounts.send_invitation(user, _set_password_link, current_user)
+                db.session.commit()
+                flash(f"Imported {len(result.created)} user(s); each has been sent an e-mail to choose a "
+                      "password.", "success")
+                return redirect(url_for("admin.users"))
+    return render_template("admin/users_import.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -117,12 +173,15 @@ def registration():
 @bp.route("/audit")
 @admin_only
 def audit():
-    page = max(request.args.get("page", 1, type=int), 1)
-    action = request.args.get("action", "").strip()
-    per_page = 100
-    events = recent_events(per_page + 1, (page - 1) * per_page, action or None)
-    return render_template("admin/audit.html", events=events[:per_page], page=page,
-                           has_next=len(events) > per_page, action=action)
+    form = AuditFilterForm(request.args)
+    form.action.choices = choices([("", "Any action")] + [(a, a) for a in audit_log.actions()])
+    valid = form.validate()
+    zone = ZoneInfo(current_app.config["LIT_TIMEZONE"])
+    filters = dict(person=form.person.data or "", action=form.action.data or "",
+                   date_from=form.date_from.data, date_to=form.date_to.data) if valid else {}
+    page = audit_log.log_page(zone, request.args.get("page", 1, type=int), **filters)
+    link_args = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in filters.items() if v}
+    return render_template("admin/audit.html", form=form, page=page, link_args=link_args)
 
 
 @bp.route("/outbox")

@@ -1,4 +1,8 @@
-"""`lit sessions import`: a term's timetable from CSV; every bad row is reported and nothing is imported."""
+"""`lit sessions import`: a term's timetable from CSV; every bad row is reported and nothing is imported.
+
+A row's key is its title (capitals ignored), start and place: a session already scheduled with the same key
+is left alone, so importing the same file twice schedules nothing twice.
+"""
 from __future__ import annotations
 
 import csv
@@ -11,6 +15,7 @@ from sqlalchemy import func, or_, select
 from ..accounts.models import User, UserRole
 from ..accounts.services import normalise_email
 from ..audit import record_event
+from ..core.types import utcnow
 from ..courses.models import Course
 from ..extensions import db
 from .models import MODES, Session
@@ -23,6 +28,14 @@ HEADER = ["title", "start", "minutes", "capacity", "mode", "location", "facilita
 class ImportResult:
     created: list[Session] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    #: rows whose session was already scheduled (same title, start and place), left alone
+    unchanged: int = 0
+
+
+def _already_scheduled(title: str, starts_at: datetime, place: str) -> bool:
+    return db.session.scalar(select(Session.id).where(
+        func.lower(Session.title) == title.lower(), Session.starts_at == starts_at,
+        func.lower(Session.location) == place.lower()).limit(1)) is not None
 
 
 def _split_location(mode: str, location: str) -> tuple[str, str]:
@@ -45,6 +58,8 @@ def import_sessions_csv(text: str, filename: str = "sessions.csv", actor: User |
         return result
     staff = {}
     rows = []
+    keys: dict[tuple, int] = {}
+    now = utcnow()
     for row in reader:
         line = reader.line_num
         row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k}
@@ -95,18 +110,28 @@ def import_sessions_csv(text: str, filename: str = "sessions.csv", actor: User |
                 except BookingError as error:
                     problems.append(_row_message(error))
                 else:
-                    rows.append((data, timing, staff[email]))
+                    key = (title.lower(), timing.starts_at, place.lower())
+                    if timing.starts_at <= now:
+                        problems.append(f"start '{row.get('start', '')}' is in the past")
+                    elif key in keys:
+                        problems.append(f"the same session (title, start and place) is already on line {keys[key]}")
+                    elif _already_scheduled(title, timing.starts_at, place):
+                        result.unchanged += 1
+                    else:
+                        rows.append((data, timing, staff[email]))
+                    keys.setdefault(key, line)
         for problem in problems:
             result.errors.append(f"{filename}, line {line}: {problem}")
     if result.errors:
         return result
     if not rows:
-        result.errors.append(f"{filename}: no sessions in the file")
+        if not result.unchanged:
+            result.errors.append(f"{filename}: no sessions in the file")
         return result
     for data, timing, facilitator in rows:
         result.created.append(_new_session(data, timing, actor or facilitator))
     db.session.flush()
-    record_event("sessions.imported", actor, count=len(result.created), file=filename)
+    record_event("sessions.imported", actor, count=len(result.created), unchanged=result.unchanged, file=filename)
     return result
 
 

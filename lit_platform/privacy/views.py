@@ -176,6 +176,19 @@ def retention_reviews():
                            form=ApproveReviewForm())
 
 
+@bp.route("/admin/privacy/retention/start", methods=["POST"])
+@admin_only
+def start_review():
+    if ApproveReviewForm().validate_on_submit():
+        review = retention.start_review(current_app.config, utcnow(), current_user)
+        if review is None:
+            flash("Nothing has passed its retention period; no review was recorded.", "success")
+        else:
+            db.session.commit()
+            flash(f"Review {review.id} recorded. Check what it found, then approve it.", "success")
+    return redirect(url_for("privacy.retention_reviews"))
+
+
 @bp.route("/admin/privacy/retention/<int:review_id>/approve", methods=["POST"])
 @admin_only
 def approve_review(review_id):

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lit_platform.accounts import services
-from lit_platform.accounts.models import PasswordResetToken, User
+from lit_platform.accounts.models import OrgUnit, PasswordResetToken, User
 from lit_platform.audit import AuditEvent
 from lit_platform.extensions import db
 from lit_platform.outbox.models import OutboxMessage
@@ -123,7 +123,7 @@ def test_csv_import_reports_every_bad_row_with_its_line_and_imports_nothing(ctx,
     make.user(email="taken@example.org")
     text = (
         "email,name,roles,org_unit\n"
-        "ok@example.org,Olive,learner,Health / Nursing\n"
+        "ok@example.org,Olive,learner,\n"
         "not-an-email,Nemo,learner,\n"
         "Taken@example.org,Tess,learner,\n"
         "ok@example.org,Olive Twice,learner,\n"
@@ -145,7 +145,7 @@ def test_csv_import_creates_users_with_roles_and_units(ctx):
     text = ("email,name,roles,org_unit\n"
             "p@example.org,Pat,learner;librarian,Library / Teaching\n"
             "q@example.org,Quinn,manager,\n")
-    result = services.import_users_csv(text)
+    result = services.import_users_csv(text, create_units=True)
     assert result.errors == []
     pat = services.find_user_by_email("p@example.org")
     assert pat.roles == {"learner", "librarian"} and pat.org_unit.path == "Library / Teaching"
@@ -155,3 +155,21 @@ def test_csv_import_creates_users_with_roles_and_units(ctx):
 def test_csv_import_with_wrong_header_says_so(ctx):
     result = services.import_users_csv("mail,who\nx@y.org,X\n", "x.csv")
     assert result.errors == ["x.csv, line 1: the header lacks email, name, roles (expected email,name,roles,org_unit)"]
+
+
+def test_csv_import_matches_units_ignoring_capitals_and_refuses_unknown_units(ctx):
+    health = services.find_or_create_unit_path("Faculty of Health / Nursing")
+    text = ("email,name,roles,org_unit\n"
+            "r@example.org,Rae,learner,faculty of health / NURSING\n"
+            "s@example.org,Sam,learner,Faculty of Helth / Nursing\n")
+    result = services.import_users_csv(text, "people.csv")
+    assert result.errors == [
+        "people.csv, line 3: there is no organisation unit 'Faculty of Helth / Nursing' (check the spelling, "
+        "add it under Organisation units, or allow new units to be created)"]
+    assert services.find_user_by_email("r@example.org") is None
+
+    result = services.import_users_csv(text, "people.csv", create_units=True)
+    assert result.errors == []
+    assert services.find_user_by_email("r@example.org").org_unit_id == health.id
+    assert services.find_user_by_email("s@example.org").org_unit.path == "Faculty of Helth / Nursing"
+    assert db.session.scalar(select(func.count(OrgUnit.id)).where(OrgUnit.parent_id.is_(None))) == 2

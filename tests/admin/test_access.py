@@ -1,8 +1,9 @@
 import pytest
 
 ADMIN_PAGES = ["/admin/", "/admin/users", "/admin/users/{user_id}", "/admin/units", "/admin/registration",
-               "/admin/audit", "/admin/outbox"]
-ADMIN_POSTS = ["/admin/users/{user_id}", "/admin/users/{user_id}/status", "/admin/units", "/admin/registration"]
+               "/admin/audit", "/admin/outbox", "/admin/users/new", "/admin/users/import"]
+ADMIN_POSTS = ["/admin/users/{user_id}", "/admin/users/{user_id}/status", "/admin/units", "/admin/registration",
+               "/admin/users/new", "/admin/users/import", "/admin/privacy/retention/start"]
 
 
 @pytest.mark.parametrize("role", ["learner", "librarian", "manager"])

@@ -97,3 +97,39 @@ def test_reminder_hours_come_from_the_setting(app, make, make_session):
     app.config["LIT_REMINDER_HOURS"] = 48
     assert "Queued 1" in run_lit(app, "reminders", "queue").output
     assert "Queued 0" in run_lit(app, "reminders", "queue", "--hours", "72").output
+
+
+def test_importing_the_same_file_twice_schedules_nothing_twice(app, make, tmp_path):
+    make.user(email="lou@example.org", roles=["librarian"])
+    term = tmp_path / "term.csv"
+    term.write_text(HEADER +
+                    "Winter clinic,2030-01-14 10:00,90,12,in_person,Room 1,lou@example.org,\n"
+                    "Summer webinar,2030-07-01 14:00,60,100,online,https://meet.example.org/w,lou@example.org,\n",
+                    "utf-8")
+    assert "Scheduled 2 session(s)." in run_lit(app, "sessions", "import", str(term)).output
+    # the same file, one row with other capitals, and one new row
+    term.write_text(HEADER +
+                    "WINTER CLINIC,2030-01-14 10:00,90,12,in_person,room 1,lou@example.org,\n"
+                    "Summer webinar,2030-07-01 14:00,60,100,online,https://meet.example.org/w,lou@example.org,\n"
+                    "Spring clinic,2030-04-14 10:00,90,12,in_person,Room 1,lou@example.org,\n", "utf-8")
+    result = run_lit(app, "sessions", "import", str(term))
+    assert result.exit_code == 0, result.output
+    assert "Scheduled 1 session(s). 2 already scheduled, left alone." in result.output
+    with app.app_context():
+        assert sorted(s.title for s in db.session.scalars(select(Session))) == [
+            "Spring clinic", "Summer webinar", "Winter clinic"]
+
+
+def test_a_start_in_the_past_or_a_row_given_twice_is_an_error(app, make, tmp_path):
+    make.user(email="lou@example.org", roles=["librarian"])
+    bad = tmp_path / "term.csv"
+    bad.write_text(HEADER +
+                   "Old clinic,2020-01-14 10:00,90,12,in_person,Room 1,lou@example.org,\n"
+                   "Clinic,2030-01-14 10:00,90,12,in_person,Room 1,lou@example.org,\n"
+                   "Clinic,2030-01-14 10:00,60,20,in_person,Room 1,lou@example.org,\n", "utf-8")
+    result = run_lit(app, "sessions", "import", str(bad))
+    assert result.exit_code == 1
+    assert f"{bad}, line 2: start '2020-01-14 10:00' is in the past" in result.output
+    assert f"{bad}, line 4: the same session (title, start and place) is already on line 3" in result.output
+    with app.app_context():
+        assert db.session.scalars(select(Session)).all() == []

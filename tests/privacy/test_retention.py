@@ -178,3 +178,24 @@ def test_review_approve_apply_acts_on_exactly_what_was_approved(app, make, aged,
         new_token = db.session.scalar(select(PasswordResetToken.id).where(PasswordResetToken.token_hash == "2" * 64))
         assert again.items == {"reset_tokens": [new_token]}
     assert learning_figures(app) == before
+
+
+def test_an_administrator_starts_a_review_from_the_page(app, make, aged):
+    admin = make.user("starter.admin@example.org", "Sol Starter", roles=["admin"])
+    client = app.test_client()
+    actions = Actions(client)
+    assert actions.login(admin.email).status_code == 302
+    response = actions.post("/admin/privacy/retention/start", page="/admin/privacy/retention")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        review = db.session.scalar(select(RetentionReview))
+        assert review.status == "pending" and review.created_by_id == admin.id
+        assert review.count("inactive_learners") == 2
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "retention.reviewed"))
+        assert event.actor_id == admin.id and event.object_id == str(review.id)
+    assert f"Review {review.id} recorded" in page and "2 learner accounts with no activity" in page
+    # without the form's token nothing is started
+    assert client.post("/admin/privacy/retention/start").status_code in (302, 400)
+    with app.app_context():
+        assert len(db.session.scalars(select(RetentionReview)).all()) == 1

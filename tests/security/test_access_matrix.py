@@ -72,7 +72,8 @@ RULES: dict[str, Rule] = {
     # Administration
     **{path: Rule("staff", frozenset({"admin"})) for path in (
         "/admin/", "/admin/audit", "/admin/outbox", "/admin/outbox/<int:message_id>", "/admin/registration",
-        "/admin/units", "/admin/users", "/admin/users/<int:user_id>", "/admin/users/<int:user_id>/status")},
+        "/admin/units", "/admin/users", "/admin/users/<int:user_id>", "/admin/users/<int:user_id>/status",
+        "/admin/users/new", "/admin/users/import")},
     # Quizzes (learners)
     "/quizzes": OPEN, "/quizzes/<int:quiz_id>": OPEN, "/quizzes/<int:quiz_id>/attempts": OPEN,
     "/attempts/<int:attempt_id>/page/<int:page>": OWN, "/attempts/<int:attempt_id>/responses/<int:response_id>": OWN,
@@ -146,7 +147,8 @@ RULES: dict[str, Rule] = {
         "/admin/privacy/requests", "/admin/privacy/requests/<int:request_id>",
         "/admin/privacy/requests/<int:request_id>/complete", "/admin/privacy/requests/<int:request_id>/erase",
         "/admin/privacy/requests/<int:request_id>/export", "/admin/privacy/requests/<int:request_id>/extend",
-        "/admin/privacy/retention", "/admin/privacy/retention/<int:review_id>/approve")},
+        "/admin/privacy/retention", "/admin/privacy/retention/<int:review_id>/approve",
+        "/admin/privacy/retention/start")},
 }
 
 #: routes whose URL variables cannot be filled from the world, with the reason (none at present)

@@ -203,6 +203,33 @@ def test_names_units_and_token_names(world, app):
     page(world, "librarian_y", "/account/people", every)
 
 
+
+def test_users_created_and_imported_by_an_administrator(world, app):
+    import csv as csv_module
+
+    for n, payload in enumerate(PAYLOADS):
+        post(world, "admin", "/admin/users/new", {"name": value(n, payload), "email": f"made{n}@example.org",
+                                                  "roles": "learner", "org_unit": "0"})
+    tried("admin-created user name")
+    rows = io.StringIO()
+    writer = csv_module.writer(rows)
+    writer.writerow(["email", "name", "roles", "org_unit"])
+    for n, payload in enumerate(PAYLOADS):
+        writer.writerow([f"imported{n}@example.org", value(n, payload), "learner", value(n, payload)[:100]])
+    response = post(world, "admin", "/admin/users/import", {
+        "file": (io.BytesIO(rows.getvalue().encode()), "<img src=x onerror=alert(1)>.csv"), "create_units": "y"})
+    tried("imported user name and unit")
+    tried("user import file name", 1)
+    # a file with a problem shows the file name and the bad value on the page
+    bad = f"email,name,roles\nbad@example.org,x,{PAYLOADS[0]}\n".encode()
+    response = post(world, "admin", "/admin/users/import", {
+        "file": (io.BytesIO(bad), "<svg onload=alert(1)>.csv")}, status=400)
+    checked(response.get_data(as_text=True), "user import errors", ["<svg onload=alert(1)>.csv, line 2"])
+    page(world, "admin", "/admin/users?q=zq&page=1", [])
+    page(world, "admin", "/admin/units", canaries())
+    page(world, "admin", "/admin/audit?person=zq", canaries()[:5])
+    page(world, "admin", "/admin/audit?action=users.imported", ["<img src=x onerror=alert(1)>.csv"])
+
 # Sessions: title, description, place, joining link; messages and cancellations ---------------------
 
 def session_form(world, title: str, description: str, location: str, online_url: str = "", mode: str = "in_person"):
