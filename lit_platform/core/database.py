@@ -3,6 +3,7 @@
 A deferred SQLite transaction that reads and then writes fails at once with "database is locked"
 when another writer got there first; starting with BEGIN IMMEDIATE makes it wait its turn instead.
 """
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -39,12 +40,24 @@ def forget_erased_data() -> None:
     """After an erasure has been committed: on SQLite, copy the write-ahead log into the database file and
     empty it, so that the erased rows' old versions (zeroed by secure_delete) are gone from both files.
 
-    On PostgreSQL, VACUUM reclaims dead row versions in its own time (autovacuum); see the README.
+    The checkpoint waits at most half a second for other connections' reads to end; if one is still
+    running, what is committed is copied now and the log is emptied by a later checkpoint (SQLite's own,
+    or the next erasure's). On PostgreSQL, VACUUM reclaims dead row versions in its own time (see the README).
     """
-    if db.engine.dialect.name == "sqlite":
-        db.session.commit()
-        with db.engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    if db.engine.dialect.name != "sqlite":
+        return
+    db.session.commit()
+    with db.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA busy_timeout=500")
+        try:
+            busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").scalar()
+            if busy:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+                logging.getLogger(__name__).warning(
+                    "After an erasure the SQLite log could not be emptied while other connections were reading; "
+                    "it will be by the next checkpoint.")
+        finally:
+            connection.exec_driver_sql("PRAGMA busy_timeout=30000")
 
 
 @contextmanager
