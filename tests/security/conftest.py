@@ -39,8 +39,9 @@ A_SEARCH_TEXT = "qzsecretterm*[tiab]"
 A_ANSWER_TEXT = "qzsecretsearchword"
 A_ESSAY_TEXT = "Alice private essay text qz7"
 A_COMMENT = "Alice private comment qz7"
-RELAXED_LIMITS = {"LIT_LOGIN_RATE_LIMIT": "10000 per minute", "LIT_RESET_RATE_LIMIT": "10000 per minute",
-                  "LIT_JOIN_RATE_LIMIT": "10000 per minute"}
+RELAXED_LIMITS = {name: "10000 per minute" for name in (
+    "LIT_LOGIN_RATE_LIMIT", "LIT_RESET_RATE_LIMIT", "LIT_JOIN_RATE_LIMIT", "LIT_API_RATE_LIMIT", "LIT_BOOKING_RATE_LIMIT",
+    "LIT_EXPORT_RATE_LIMIT", "LIT_CHECKIN_RATE_LIMIT", "LIT_ADDRESS_RATE_LIMIT", "LIT_MAIL_RATE_LIMIT")}
 
 
 @dataclass
