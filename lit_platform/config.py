@@ -157,19 +157,22 @@ def declared_workers(config, argv: list[str] | None = None) -> int | None:
                                      f"{value!r}).")
         return int(value)
     argv = sys.argv if argv is None else argv
-    if not argv or "gunicorn" not in Path(argv[0]).name:
+    program = Path(argv[0]) if argv else Path()
+    if "gunicorn" not in program.name and program.parent.name != "gunicorn":  # gunicorn, or python -m gunicorn
         return None
     from gunicorn.config import Config
 
-    settings = Config()  # its default is WEB_CONCURRENCY, or 1
+    settings = Config()
     parser = settings.parser()
     try:
+        if os.environ.get("WEB_CONCURRENCY"):  # gunicorn's default for --workers
+            settings.set("workers", int(os.environ["WEB_CONCURRENCY"]))
         for args in (parser.parse_args(settings.get_cmd_args_from_env()), parser.parse_args(argv[1:])):
             if args.workers is not None:
                 settings.set("workers", args.workers)
             if args.config:
                 return None
-    except SystemExit:
+    except (SystemExit, ValueError):
         return None
     return settings.workers
 
