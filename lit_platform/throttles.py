@@ -65,7 +65,7 @@ def _per_account_and_address(setting: str, scope: str, methods=None, anonymous_e
     return decorate
 
 
-#: every API call with a token or a signed-in browser
+#: every API call: per token (or signed-in browser, or address when neither is sent), and per address
 api = _per_account_and_address("LIT_API_RATE_LIMIT", "api", anonymous_exempt=False)
 #: booking and cancelling, on the site and through the API (each sends e-mail)
 booking = _per_account_and_address("LIT_BOOKING_RATE_LIMIT", "booking", methods=["POST", "DELETE"])
