@@ -188,7 +188,8 @@ def check_rate_limit_storage(config, argv: list[str] | None = None) -> None:
             f"{workers} worker processes and no LIT_REDIS_URL: each process would count rate limits (sign-in, "
             f"reset, API and the rest) on its own, so every client would get {workers} times its allowance. Set "
             "LIT_REDIS_URL (e.g. redis://127.0.0.1:6379/0) so the processes share their counts, or run one worker.")
-    if workers is None:
+    program = Path((sys.argv if argv is None else argv or [""])[0]).name
+    if workers is None and program != "lit":  # the lit command's jobs (outbox, reminders) serve no requests
         logging.getLogger("lit_platform").warning(
             "LIT_REDIS_URL is not set, so rate limits are counted in this process's memory. That is only right "
             "with a single worker process on a single server: with several, each counts on its own and every "
