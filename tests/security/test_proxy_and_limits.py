@@ -311,8 +311,9 @@ def deployment(committed_url, redis_server, tmp_path):
         for n, (server, port) in enumerate(zip(servers, ports)):
             wait_for_port(port, server, "gunicorn", tmp_path / f"gunicorn-{n}.log")
         with (tmp_path / "nginx.out").open("w") as output:
-            proxy = subprocess.Popen([nginx, "-p", str(tmp_path), "-c", str(conf), "-g", "daemon off;"],
-                                     stdout=subprocess.DEVNULL, stderr=output)
+            command = [nginx, "-p", str(tmp_path), "-c", str(conf), "-e", str(tmp_path / "error.log"),
+                       "-g", "daemon off;"]
+            proxy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=output)
         try:
             wait_for_port(proxy_port, proxy, "nginx", tmp_path / "nginx.out", seconds=20)
         except pytest.fail.Exception as problem:
