@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -48,7 +49,14 @@ def create_app(config: Mapping | object | None = None) -> Flask:
     if app.config.get("LIT_REPORTS_DATABASE_URL"):
         app.config["SQLALCHEMY_BINDS"] = {**app.config.get("SQLALCHEMY_BINDS", {}),
                                           "reports": config_module.reports_bind(app.config["LIT_REPORTS_DATABASE_URL"])}
+    if overrides.get("LIT_REDIS_URL") and "RATELIMIT_STORAGE_URI" not in overrides:
+        app.config["RATELIMIT_STORAGE_URI"] = overrides["LIT_REDIS_URL"]
     config_module.check_production_safety(app.config)
+    hops = config_module.proxy_hops(app.config)
+    if hops:
+        # The client's address (rate limits, the audit log) and scheme as the trusted proxies saw them; a value a
+        # client put in the header itself lies further back and is never read.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     if "TRUSTED_HOSTS" not in overrides:
         app.config["TRUSTED_HOSTS"] = config_module.trusted_hosts(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,7 @@ import hashlib
 import hmac
 import logging
 import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -62,6 +63,11 @@ def from_environment() -> dict:
         "LIT_SESSION_MAX_HOURS": float(os.environ.get("LIT_SESSION_MAX_HOURS", "12")),
         "LIT_HSTS_SECONDS": int(os.environ.get("LIT_HSTS_SECONDS", str(365 * 24 * 3600))),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # How many proxies in front of the app add to X-Forwarded-For (nginx, a load balancer): the client's
+        # address is read from that header only this many hops back. 0: no proxy, the header is ignored.
+        "LIT_PROXY_HOPS": os.environ.get("LIT_PROXY_HOPS", "0"),
+        # The number of worker processes serving the app, when it is not gunicorn's --workers/WEB_CONCURRENCY.
+        "LIT_WORKERS": os.environ.get("LIT_WORKERS", ""),
         # Failed sign-ins only: per account, and (more generously: a class or a library's public PCs share one
         # address) per address. Successful sign-ins and the sign-in page itself are never limited.
         "LIT_LOGIN_RATE_LIMIT": os.environ.get("LIT_LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
@@ -69,6 +75,13 @@ def from_environment() -> dict:
         "LIT_RESET_RATE_LIMIT": os.environ.get("LIT_RESET_RATE_LIMIT", "5 per minute;20 per hour"),
         # Generous: a whole class often joins at once from one address (the building's Wi-Fi).
         "LIT_JOIN_RATE_LIMIT": os.environ.get("LIT_JOIN_RATE_LIMIT", "120 per minute;1000 per hour"),
+        # Throttles (see throttles.py): far above what a class does, far below what a script does.
+        "LIT_API_RATE_LIMIT": os.environ.get("LIT_API_RATE_LIMIT", "300 per minute;5000 per hour"),
+        "LIT_BOOKING_RATE_LIMIT": os.environ.get("LIT_BOOKING_RATE_LIMIT", "20 per minute;100 per hour"),
+        "LIT_EXPORT_RATE_LIMIT": os.environ.get("LIT_EXPORT_RATE_LIMIT", "30 per minute;300 per hour"),
+        "LIT_CHECKIN_RATE_LIMIT": os.environ.get("LIT_CHECKIN_RATE_LIMIT", "10 per minute;40 per hour"),
+        "LIT_ADDRESS_RATE_LIMIT": os.environ.get("LIT_ADDRESS_RATE_LIMIT", "600 per minute;10000 per hour"),
+        "LIT_MAIL_RATE_LIMIT": os.environ.get("LIT_MAIL_RATE_LIMIT", "5 per hour;10 per day"),
         # Report cells about fewer people than this are not shown, so no one can be singled out.
         "LIT_REPORT_MIN_GROUP": int(os.environ.get("LIT_REPORT_MIN_GROUP", "5")),
         "LIT_IDLE_MINUTES": int(os.environ.get("LIT_IDLE_MINUTES", "120")),
@@ -142,6 +155,8 @@ def check_production_safety(config) -> None:
     base_url = config.get("LIT_BASE_URL") or ""
     if base_url and not base_url.startswith(("https://", "http://")):
         raise ConfigurationError(f"LIT_BASE_URL must start with https:// (it is {base_url!r}).")
+    proxy_hops(config)
+    check_rate_limit_storage(config)
     if env == "production":
         if not base_url:
             raise ConfigurationError("LIT_BASE_URL must be set in production to the site's public address, e.g. "
@@ -153,6 +168,64 @@ def check_production_safety(config) -> None:
             logging.getLogger("lit_platform").warning(
                 "LIT_PSEUDONYM_KEY is not set: report pseudonyms are derived from LIT_SECRET_KEY and will all "
                 "change if it is replaced. Set LIT_PSEUDONYM_KEY to a random value of 32+ characters.")
+
+
+def proxy_hops(config) -> int:
+    """LIT_PROXY_HOPS as a number of trusted proxies (0 or more)."""
+    value = str(config.get("LIT_PROXY_HOPS", 0)).strip() or "0"
+    if not value.isdigit():
+        raise ConfigurationError(f"LIT_PROXY_HOPS must be a whole number of proxies, 0 or more (it is {value!r}).")
+    return int(value)
+
+
+def declared_workers(config, argv: list[str] | None = None) -> int | None:
+    """How many worker processes serve the app, when that can be known: LIT_WORKERS, else the workers setting
+    gunicorn reads from its command line, GUNICORN_CMD_ARGS and WEB_CONCURRENCY. None when it cannot be known
+    (another server, or a count set only in a gunicorn configuration file)."""
+    value = str(config.get("LIT_WORKERS") or "").strip()
+    if value:
+        if not value.isdigit() or int(value) < 1:
+            raise ConfigurationError(f"LIT_WORKERS must be the number of worker processes, 1 or more (it is "
+                                     f"{value!r}).")
+        return int(value)
+    argv = sys.argv if argv is None else argv
+    program = Path(argv[0]) if argv else Path()
+    if "gunicorn" not in program.name and program.parent.name != "gunicorn":  # gunicorn, or python -m gunicorn
+        return None
+    from gunicorn.config import Config
+
+    settings = Config()
+    parser = settings.parser()
+    try:
+        if os.environ.get("WEB_CONCURRENCY"):  # gunicorn's default for --workers
+            settings.set("workers", int(os.environ["WEB_CONCURRENCY"]))
+        for args in (parser.parse_args(settings.get_cmd_args_from_env()), parser.parse_args(argv[1:])):
+            if args.workers is not None:
+                settings.set("workers", args.workers)
+            if args.config:
+                return None
+    except (SystemExit, ValueError):
+        return None
+    return settings.workers
+
+
+def check_rate_limit_storage(config, argv: list[str] | None = None) -> None:
+    """Rate limits kept in memory are counted by each process separately: with N worker processes a client
+    gets N times its allowance. Production refuses that, and says so at start-up when the count is unknown."""
+    if config.get("LIT_ENV") != "production" or config.get("LIT_REDIS_URL"):
+        return
+    workers = declared_workers(config, argv)
+    if workers is not None and workers > 1:
+        raise ConfigurationError(
+            f"{workers} worker processes and no LIT_REDIS_URL: each process would count rate limits (sign-in, "
+            f"reset, API and the rest) on its own, so every client would get {workers} times its allowance. Set "
+            "LIT_REDIS_URL (e.g. redis://127.0.0.1:6379/0) so the processes share their counts, or run one worker.")
+    program = Path((sys.argv if argv is None else argv or [""])[0]).name
+    if workers is None and program != "lit":  # the lit command's jobs (outbox, reminders) serve no requests
+        logging.getLogger("lit_platform").warning(
+            "LIT_REDIS_URL is not set, so rate limits are counted in this process's memory. That is only right "
+            "with a single worker process on a single server: with several, each counts on its own and every "
+            "client gets that many times its allowance. Set LIT_REDIS_URL, or LIT_WORKERS=1 to say there is one.")
 
 
 def trusted_hosts(config) -> list[str] | None:

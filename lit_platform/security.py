@@ -4,7 +4,8 @@ from __future__ import annotations
 import time
 from functools import cache, wraps
 
-from flask import Request, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (Request, abort, current_app, flash, g, make_response, redirect, render_template, request,
+                   session, url_for)
 from flask.globals import request_ctx
 from flask_login import current_user, logout_user, user_logged_in
 from flask_wtf.csrf import CSRFError
@@ -273,8 +274,14 @@ def init_security(app) -> None:
 
     @app.errorhandler(429)
     def too_many_requests(error):
-        return _error_page(429, "Too many attempts", "There have been too many attempts. Wait a minute and try "
-                           "again.")
+        from .throttles import retry_after, wait_phrase
+
+        seconds = retry_after()
+        response = make_response(_error_page(
+            429, "Too many attempts", "There have been too many attempts from here in a short time. Wait "
+            f"{wait_phrase(seconds)} and try again; nothing was changed."))
+        response.headers["Retry-After"] = str(seconds)
+        return response
 
     @app.errorhandler(500)
     def server_error(error):

@@ -2,6 +2,7 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
+from .. import throttles
 from ..core.urls import external_url, safe_next
 from ..extensions import db, limiter
 from ..security import login_required, public, roles_required
@@ -77,6 +78,7 @@ def logout():
 
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_reset_limit, methods=["POST"])
+@throttles.mail_to_address
 @public
 def register():
     """First step: the address. The same page follows whether or not the address has an account."""
@@ -136,6 +138,7 @@ def finish_registration(token):
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(_reset_limit, methods=["POST"])
+@throttles.mail_to_address
 @public
 def forgot_password():
     form = ForgotPasswordForm()

@@ -6,6 +6,7 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_login import current_user
 from markupsafe import Markup
 
+from .. import throttles
 from ..accounts.models import Role
 from ..bookings import queries as booking_queries
 from ..bookings.models import Session
@@ -156,6 +157,7 @@ def session_screen(session_id):
 
 
 @bp.route("/assessments/sessions/<int:session_id>/pairs.csv")
+@throttles.export
 @staff_only
 def session_pairs_csv(session_id):
     session = booking_queries.session_for_staff(session_id, current_user)
@@ -180,6 +182,7 @@ def course_summary(slug):
 
 
 @bp.route("/assessments/courses/<slug>/pairs.csv")
+@throttles.export
 @staff_only
 def course_pairs_csv(slug):
     course = course_queries.course_by_slug(slug)

@@ -15,6 +15,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 
+from .. import throttles
 from ..core.database import start_write_transaction
 from ..core.types import utcnow
 from ..extensions import csrf, db
@@ -77,7 +78,7 @@ def token_required(view):
         return response
 
     wrapped.access = "api-token"
-    return wrapped
+    return throttles.api(wrapped)
 
 
 def _iso(value):
@@ -154,6 +155,7 @@ def session_detail(session_id):
 
 
 @bp.route("/sessions/<int:session_id>/bookings", methods=["POST"])
+@throttles.booking
 @token_required
 def book(session_id):
     user = api_user()
@@ -180,6 +182,7 @@ def book(session_id):
 
 
 @bp.route("/sessions/<int:session_id>/bookings", methods=["DELETE"])
+@throttles.booking
 @token_required
 def cancel(session_id):
     user = api_user()
@@ -214,6 +217,13 @@ def not_found(anything):
 @bp.errorhandler(404)
 def _not_found(_):
     return error(404, "not_found", "Not found.")
+
+
+@bp.errorhandler(429)
+def _too_many_requests(_):
+    seconds = throttles.retry_after()
+    return error(429, "rate_limited", f"Too many requests. Wait {throttles.wait_phrase(seconds)} and try again.",
+                 **{"Retry-After": str(seconds)})
 
 
 @bp.errorhandler(500)

@@ -7,6 +7,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 
+from .. import throttles
 from ..accounts.models import Role
 from ..accounts.queries import org_units_in_order
 from ..accounts.services import find_user_by_email
@@ -270,6 +271,7 @@ def cancel(session_id):
 
 
 @bp.route("/<int:session_id>/export.csv")
+@throttles.export
 @staff_only
 def export(session_id):
     from ..templating import local_time

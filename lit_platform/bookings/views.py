@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from .. import throttles
 from ..assessments.queries import open_session_point
 from ..core.database import start_write_transaction
 from ..core.types import utcnow
@@ -77,6 +78,7 @@ def _commit_or_already_booked() -> bool:
 
 
 @bp.route("/sessions/<int:session_id>/book", methods=["POST"])
+@throttles.booking
 @login_required
 def book(session_id):
     session = queries.session_for_learner(session_id, current_user)
@@ -98,6 +100,7 @@ def book(session_id):
 
 
 @bp.route("/sessions/<int:session_id>/cancel", methods=["POST"])
+@throttles.booking
 @login_required
 def cancel(session_id):
     booking = queries.booking_of(session_id, current_user.id)
@@ -124,6 +127,7 @@ def my_bookings():
 
 
 @bp.route("/sessions/<int:session_id>/check-in", methods=["GET", "POST"])
+@throttles.check_in
 @login_required
 def check_in(session_id):
     session = queries.session_for_learner(session_id, current_user)

@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
 
+from .. import throttles
 from ..accounts.models import Role
 from ..accounts.queries import org_units_in_order
 from ..core.database import start_write_transaction
@@ -140,6 +141,7 @@ def certificate(slug):
 
 
 @bp.route(f"{COURSES_URL}/<slug>/certificate.pdf")
+@throttles.export
 @login_required
 def certificate_pdf(slug):
     course, enrolment = _completed_enrolment(slug)

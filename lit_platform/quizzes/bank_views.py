@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response as HttpResponse, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import throttles
 from ..accounts.models import Role
 from ..accounts.services import find_user_by_email
 from ..extensions import db
@@ -217,6 +218,7 @@ def gift_import():
 
 
 @bp.route("/gift/export")
+@throttles.export
 @staff_only
 def gift_export():
     category_id = request.args.get("category", 0, type=int)

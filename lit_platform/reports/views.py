@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import throttles
 from ..extensions import db
 from ..security import roles_required
 from . import exports, filters as report_filters, service
@@ -41,6 +42,7 @@ def report(kind):
 
 
 @bp.route("/<kind>.<fmt>")
+@throttles.export
 @staff_only
 def export(kind, fmt):
     if fmt not in FORMATS:
