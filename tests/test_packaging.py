@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import PROJECT_ROOT, csrf_token_from
+from .security.test_proxy_and_limits import redis_server  # noqa: F401  (a Redis of the test's own, a fixture)
 
 pytestmark = pytest.mark.packaging
 
@@ -65,7 +66,7 @@ def test_the_wheel_carries_templates_static_files_courses_and_migrations(wheel):
     assert not [name for name in names if "__pycache__" in name or name.startswith("instance/")]
 
 
-def test_installed_wheel_runs_the_demo_from_an_empty_folder(wheel, tmp_path):
+def test_installed_wheel_runs_the_demo_from_an_empty_folder(wheel, tmp_path, redis_server):
     venv = tmp_path / "venv"
     # The dependencies already installed are reused (offline and fast); the package itself comes from the wheel.
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, timeout=120)
@@ -95,7 +96,8 @@ def test_installed_wheel_runs_the_demo_from_an_empty_folder(wheel, tmp_path):
     port = _free_port()
     serve_env = dict(env, LIT_ENV="production", LIT_SECRET_KEY="packaging-test-secret-" + "k" * 32,
                      LIT_BASE_URL=f"http://127.0.0.1:{port}", LIT_INSECURE_COOKIES="1", LIT_WORKERS="2",
-                     LIT_THREADS="2", LIT_BIND=f"127.0.0.1:{port}")
+                     LIT_THREADS="2", LIT_BIND=f"127.0.0.1:{port}",
+                     LIT_REDIS_URL=redis_server)  # production with two workers shares its rate limits
     server = subprocess.Popen([str(bin_dir / "lit"), "serve"], cwd=folder, env=serve_env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
