@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import html as html_module
+import re
+
 import markdown
 import nh3
 from markupsafe import Markup
@@ -49,13 +52,54 @@ def sanitise_html(html: str, rewrite_url=None) -> str:
     )
 
 
+_TABLE_TAG = re.compile(r"<table\b[^>]*>|</table>")
+_HEADER_CELL = re.compile(r"<th\b[^>]*>(.*?)</th>", re.S)
+_CAPTION = re.compile(r"<caption\b[^>]*>(.*?)</caption>", re.S)
+
+
+def wrap_tables(html: str) -> str:
+    """Put each outermost table in a labelled region that scrolls sideways and can take keyboard focus.
+
+    Runs on sanitised HTML, so the region's role, tabindex and label need not be allowed in Markdown.
+    """
+    out, depth, start, pos = [], 0, 0, 0
+    for match in _TABLE_TAG.finditer(html):
+        if match.group().startswith("</"):
+            depth = max(depth - 1, 0)
+            if depth == 0:
+                table = html[start:match.end()]
+                out.append(html[pos:start])
+                out.append(f'<div class="table-scroll" role="region" tabindex="0" aria-label="{_table_label(table)}">'
+                           f"{table}</div>")
+                pos = match.end()
+        else:
+            if depth == 0:
+                start = match.start()
+            depth += 1
+    out.append(html[pos:])
+    return "".join(out)
+
+
+def _table_label(table: str) -> str:
+    def text(fragment: str) -> str:
+        return " ".join(html_module.unescape(re.sub(r"<[^>]+>", "", fragment)).split())
+
+    caption = _CAPTION.search(table)
+    if caption and text(caption.group(1)):
+        label = text(caption.group(1))
+    else:
+        headers = [text(cell) for cell in _HEADER_CELL.findall(table)[:4]]
+        label = "Table: " + ", ".join(h for h in headers if h) if any(headers) else "Table"
+    return html_module.escape(label[:120], quote=True)
+
+
 def render_document(text: str, rewrite_url=None) -> tuple[str, str]:
     """Render a whole document (a course module): returns (sanitised HTML, sanitised table of contents)."""
     renderer = _renderer()
     # Module pages show their own "On this page" list, so a [TOC] line in the text is dropped.
     text = "\n".join(line for line in (text or "").splitlines() if line.strip() != "[TOC]")
     html = renderer.convert(text)
-    return sanitise_html(html, rewrite_url), sanitise_html(getattr(renderer, "toc", ""), rewrite_url)
+    return wrap_tables(sanitise_html(html, rewrite_url)), sanitise_html(getattr(renderer, "toc", ""), rewrite_url)
 
 
 def _renderer() -> markdown.Markdown:
@@ -68,7 +112,7 @@ def render_markdown(text: str | None) -> Markup:
     if not text:
         return Markup("")
     html = _renderer().convert(text)
-    return Markup(sanitise_html(html))
+    return Markup(wrap_tables(sanitise_html(html)))
 
 
 @lru_cache(maxsize=20_000)

@@ -54,3 +54,19 @@ def test_course_links_and_images_are_rewritten():
     course.modules = [ModuleDefinition("next", 2, "Next", 5, [], True, "", "02-next.md")]
     html, _ = render_document("[Next](02-next.md#part) ![A chart](images/c.svg)", url_rewriter(course))
     assert 'href="/courses/demo/next#part"' in html and 'src="/courses/demo/files/images/c.svg"' in html
+
+
+def test_tables_scroll_in_a_labelled_region_keyboard_users_can_reach():
+    html, _ = render_document("| Operator | Finds |\n|---|---|\n| AND | both terms |\n\nAfter the table.")
+    assert html.startswith('<div class="table-scroll" role="region" tabindex="0" aria-label="Table: Operator, Finds">'
+                           "<table>")
+    assert "</table></div>" in html and html.count("<div") == 1
+    # The region is added after sanitising: authors cannot add roles, tabindex or labels of their own.
+    raw, _ = render_document('<div role="alert" tabindex="0" aria-label="x">text</div>')
+    assert "role" not in raw and "tabindex" not in raw and "aria-label" not in raw
+    # A table inside a table gets one region, round the outer one.
+    nested, _ = render_document("<table><tr><td><table><tr><th>In</th></tr></table></td></tr></table>")
+    assert nested.count("table-scroll") == 1 and nested.endswith("</table></td></tr></tbody></table></div>")
+    # Captions name the region, escaped.
+    captioned = str(render_markdown('<table><caption>Fish & "chips"</caption><tr><td>1</td></tr></table>'))
+    assert 'aria-label="Fish &amp; &quot;chips&quot;"' in captioned
