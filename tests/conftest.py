@@ -204,6 +204,29 @@ def app(database_url):
             db.engine.dispose()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def committed(request, tmp_path_factory):
+    """(url, app) on a fresh database at head that the test really commits to, so that other connections,
+    threads and processes see its writes; emptied (and dropped, on PostgreSQL) afterwards."""
+    from .browser.conftest import empty_all_tables
+
+    url = new_database(request.param, tmp_path_factory)
+    migrate_to_head(url)
+    app = create_app(app_config(url))
+    yield url, app
+    with app.app_context():
+        db.session.remove()
+        empty_all_tables()
+        db.engine.dispose()
+    if request.param == "postgresql":
+        drop_postgres_database(url)
+
+
+@pytest.fixture
+def committed_app(committed):
+    return committed[1]
+
+
 @pytest.fixture
 def make_app(database_url):
     """Build extra apps on the test database (other settings, several servers); engines closed after."""

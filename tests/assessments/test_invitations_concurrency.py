@@ -5,10 +5,8 @@ import threading
 from collections import Counter
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
-from lit_platform import create_app
 from lit_platform.accounts.models import User
 from lit_platform.assessments import services
 from lit_platform.assessments.models import AssessmentPoint
@@ -18,27 +16,11 @@ from lit_platform.courses.services import enrol
 from lit_platform.extensions import db
 from lit_platform.outbox.models import OutboxMessage
 
-from ..browser.conftest import empty_all_tables
-from ..conftest import app_config, drop_postgres_database, migrate_to_head, new_database
 from ..courses.conftest import COURSE_YAML, import_folder, write_course
 from ..factories import Factories
 from .test_course_prepost import FORMS_ASSESSMENT
 
 LEARNERS = 20
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def committed_app(request, tmp_path_factory):
-    url = new_database(request.param, tmp_path_factory)
-    migrate_to_head(url)
-    app = create_app(app_config(url))
-    yield app
-    with app.app_context():
-        db.session.remove()
-        empty_all_tables()
-        db.engine.dispose()
-    if request.param == "postgresql":
-        drop_postgres_database(url)
 
 
 def learners_due(app, tmp_path) -> list[int]:

@@ -8,36 +8,19 @@ import threading
 from collections import Counter
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
-from lit_platform import create_app
 from lit_platform.bookings import services
 from lit_platform.bookings.models import Booking
 from lit_platform.core.types import utcnow
 from lit_platform.extensions import db
 from lit_platform.outbox.models import OutboxMessage
 
-from ..browser.conftest import empty_all_tables
-from ..conftest import PROJECT_ROOT, app_config, drop_postgres_database, migrate_to_head, new_database
+from ..conftest import PROJECT_ROOT
 from .conftest import SessionFactory, book
 from .test_concurrency import Make
 
 LEARNERS = 24
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def committed(request, tmp_path_factory):
-    url = new_database(request.param, tmp_path_factory)
-    migrate_to_head(url)
-    app = create_app(app_config(url))
-    yield url, app
-    with app.app_context():
-        db.session.remove()
-        empty_all_tables()
-        db.engine.dispose()
-    if request.param == "postgresql":
-        drop_postgres_database(url)
 
 
 def booked_sessions(app) -> list[int]:

@@ -13,17 +13,14 @@ import time
 from collections import Counter
 from datetime import datetime, timezone
 
-import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
-from lit_platform import create_app
 from lit_platform.extensions import db
 from lit_platform.outbox.models import OutboxMessage
 
-from ..browser.conftest import empty_all_tables
-from ..conftest import PROJECT_ROOT, app_config, drop_postgres_database, migrate_to_head, new_database
+from ..conftest import PROJECT_ROOT
 from .test_delivery import free_port
 
 MESSAGE_ID = re.compile(r"<outbox\.(\d+)\.")
@@ -45,20 +42,6 @@ class CountingInbox:
 
     def counts(self) -> Counter:
         return Counter(message_id for message_id, _ in self.received)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path_factory):
-    url = new_database(request.param, tmp_path_factory)
-    migrate_to_head(url)
-    app = create_app(app_config(url))
-    yield url, app
-    with app.app_context():
-        db.session.remove()
-        empty_all_tables()
-        db.engine.dispose()
-    if request.param == "postgresql":
-        drop_postgres_database(url)
 
 
 def smtp_server(inbox):
@@ -94,8 +77,8 @@ def statuses(app) -> dict:
         return result
 
 
-def test_three_workers_deliver_a_thousand_messages_each_exactly_once(database, tmp_path):
-    url, app = database
+def test_three_workers_deliver_a_thousand_messages_each_exactly_once(committed, tmp_path):
+    url, app = committed
     ids = queue(app, 1000)
     inbox = CountingInbox()
     controller = smtp_server(inbox)
@@ -118,8 +101,8 @@ def test_three_workers_deliver_a_thousand_messages_each_exactly_once(database, t
     assert statuses(app) == {"sent": 1000}
 
 
-def test_a_worker_killed_mid_batch_loses_nothing(database, tmp_path):
-    url, app = database
+def test_a_worker_killed_mid_batch_loses_nothing(committed, tmp_path):
+    url, app = committed
     ids = queue(app, 240)
     inbox = CountingInbox(delay=0.02)
     controller = smtp_server(inbox)

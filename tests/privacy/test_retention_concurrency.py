@@ -4,10 +4,8 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
-from lit_platform import create_app
 from lit_platform.accounts.models import User
 from lit_platform.audit import AuditEvent
 from lit_platform.core.database import start_write_transaction
@@ -17,23 +15,7 @@ from lit_platform.outbox.models import OutboxMessage
 from lit_platform.privacy import retention
 from lit_platform.privacy.models import RetentionReview
 
-from ..browser.conftest import empty_all_tables
-from ..conftest import app_config, drop_postgres_database, migrate_to_head, new_database
 from ..factories import Factories
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def committed_app(request, tmp_path_factory):
-    url = new_database(request.param, tmp_path_factory)
-    migrate_to_head(url)
-    app = create_app(app_config(url))
-    yield app
-    with app.app_context():
-        db.session.remove()
-        empty_all_tables()
-        db.engine.dispose()
-    if request.param == "postgresql":
-        drop_postgres_database(url)
 
 
 def test_two_runs_at_once_apply_an_approved_review_once(committed_app):

@@ -2,10 +2,8 @@
 import threading
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
-from lit_platform import create_app
 from lit_platform.accounts.models import User
 from lit_platform.audit import AuditEvent
 from lit_platform.core.types import utcnow
@@ -13,8 +11,6 @@ from lit_platform.extensions import db
 from lit_platform.quizzes import attempts, overdue
 from lit_platform.quizzes.models import Attempt, Quiz
 
-from ..browser.conftest import empty_all_tables
-from ..conftest import app_config, drop_postgres_database, migrate_to_head, new_database
 from ..factories import Factories
 from ..test_cli import run_lit
 
@@ -83,20 +79,6 @@ def test_the_learners_quiz_page_closes_their_overdue_attempt(app, make, sign_in)
     assert "In progress" not in page and "Finished" in page
     with app.app_context():
         assert db.session.get(Attempt, attempt_id).status == "submitted"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def committed_app(request, tmp_path_factory):
-    url = new_database(request.param, tmp_path_factory)
-    migrate_to_head(url)
-    app = create_app(app_config(url))
-    yield app
-    with app.app_context():
-        db.session.remove()
-        empty_all_tables()
-        db.engine.dispose()
-    if request.param == "postgresql":
-        drop_postgres_database(url)
 
 
 def test_two_machines_closing_at_once_close_each_attempt_once(committed_app, monkeypatch):
