@@ -227,6 +227,36 @@ def committed_app(committed):
     return committed[1]
 
 
+def run_at_once(app, job, runners: int = 3, before=None) -> list:
+    """Run `job()` in `runners` threads that start together, each in its own app context and committing its
+    own work, as cron on several machines would; returns what each returned, and fails if any raised.
+    `before()` runs in each thread's context before it waits for the others."""
+    import threading
+
+    barrier = threading.Barrier(runners)
+    results, errors = [], []
+
+    def run():
+        try:
+            with app.app_context():
+                if before is not None:
+                    before()
+                barrier.wait(10)
+                results.append(job())
+                db.session.commit()
+                db.session.remove()
+        except Exception as error:  # reported below: a failed run must fail the test
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(runners)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    return results
+
+
 @pytest.fixture
 def make_app(database_url):
     """Build extra apps on the test database (other settings, several servers); engines closed after."""

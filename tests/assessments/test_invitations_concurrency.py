@@ -1,7 +1,6 @@
 """`lit assessments invite-delayed` on two machines at once: each learner is invited to the follow-up test once."""
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import timedelta
 
@@ -16,6 +15,7 @@ from lit_platform.courses.services import enrol
 from lit_platform.extensions import db
 from lit_platform.outbox.models import OutboxMessage
 
+from ..conftest import run_at_once
 from ..courses.conftest import COURSE_YAML, import_folder, write_course
 from ..factories import Factories
 from .test_course_prepost import FORMS_ASSESSMENT
@@ -42,26 +42,8 @@ def learners_due(app, tmp_path) -> list[int]:
 
 def test_three_runs_started_together_invite_each_learner_once(committed_app, tmp_path):
     user_ids = learners_due(committed_app, tmp_path)
-    barrier = threading.Barrier(3)
-    counts, errors = [], []
-
-    def run():
-        try:
-            with committed_app.app_context():
-                barrier.wait(10)
-                counts.append(services.queue_delayed_invitations(
-                    lambda course: f"https://learning.library.example/courses/{course.slug}/tests/delayed"))
-                db.session.commit()
-                db.session.remove()
-        except Exception as error:  # reported below: a failed run must fail the test
-            errors.append(error)
-
-    threads = [threading.Thread(target=run) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
+    counts = run_at_once(committed_app, lambda: services.queue_delayed_invitations(
+        lambda course: f"https://learning.library.example/courses/{course.slug}/tests/delayed"))
     assert sum(counts) == LEARNERS
     with committed_app.app_context():
         invited = Counter(db.session.scalars(select(OutboxMessage.user_id).where(

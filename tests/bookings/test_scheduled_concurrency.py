@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 from collections import Counter
 from datetime import timedelta
 
@@ -16,7 +15,7 @@ from lit_platform.core.types import utcnow
 from lit_platform.extensions import db
 from lit_platform.outbox.models import OutboxMessage
 
-from ..conftest import PROJECT_ROOT
+from ..conftest import PROJECT_ROOT, run_at_once
 from .conftest import SessionFactory, book
 from .test_concurrency import Make
 
@@ -47,25 +46,7 @@ def reminders(app) -> Counter:
 def test_three_runs_started_together_queue_each_reminder_once(committed):
     _, app = committed
     ids = booked_sessions(app)
-    barrier = threading.Barrier(3)
-    counts, errors = [], []
-
-    def run():
-        try:
-            with app.app_context():
-                barrier.wait(10)
-                counts.append(services.queue_reminders(hours=24))
-                db.session.commit()
-                db.session.remove()
-        except Exception as error:  # reported below: a failed run must fail the test
-            errors.append(error)
-
-    threads = [threading.Thread(target=run) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
+    counts = run_at_once(app, lambda: services.queue_reminders(hours=24))
     assert sum(counts) == LEARNERS
     sent = reminders(app)
     assert len(sent) == LEARNERS and set(sent.values()) == {1}

@@ -1,5 +1,4 @@
 """Timed attempts whose page was closed are submitted on the server, once, with what was saved."""
-import threading
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -11,6 +10,7 @@ from lit_platform.extensions import db
 from lit_platform.quizzes import attempts, overdue
 from lit_platform.quizzes.models import Attempt, Quiz
 
+from ..conftest import run_at_once
 from ..factories import Factories
 from ..test_cli import run_lit
 
@@ -88,22 +88,7 @@ def test_two_machines_closing_at_once_close_each_attempt_once(committed_app, mon
     users = [make.user() for _ in range(30)]
     with committed_app.app_context():
         ids = [started(quiz.id, user.id, minutes_ago=20) for user in users]
-    counts, errors = [], []
-
-    def run():
-        try:
-            with committed_app.app_context():
-                counts.append(overdue.close_overdue_attempts())
-                db.session.remove()
-        except Exception as error:  # reported below: a failed runner must fail the test
-            errors.append(error)
-
-    threads = [threading.Thread(target=run) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
+    counts = run_at_once(committed_app, overdue.close_overdue_attempts)
     assert sum(counts) == len(ids)
     with committed_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Attempt).where(
