@@ -193,13 +193,13 @@ def test_serve_logs_json_lines_with_the_request_id(tmp_path):
 def test_serve_clears_only_old_metric_files(tmp_path, monkeypatch):
     from lit_platform.serve import prepare_metrics_directory
 
-    shared = tmp_path / "shared"
-    shared.mkdir()
-    (shared / "counter_123.db").write_bytes(b"old")
-    (shared / "notes.txt").write_text("kept", "utf-8")
-    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(shared))
-    assert prepare_metrics_directory(tmp_path / "instance") == shared
-    assert sorted(path.name for path in shared.iterdir()) == ["notes.txt"]
+    pooled = tmp_path / "pooled"
+    pooled.mkdir()
+    (pooled / "counter_123.db").write_bytes(b"old")
+    (pooled / "notes.txt").write_text("kept", "utf-8")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(pooled))
+    assert prepare_metrics_directory(tmp_path / "instance") == pooled
+    assert sorted(path.name for path in pooled.iterdir()) == ["notes.txt"]
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")  # unset; restored (to absent) after the test
     assert prepare_metrics_directory(tmp_path / "instance") == tmp_path / "instance" / "prometheus"
     assert (tmp_path / "instance" / "prometheus").is_dir()
