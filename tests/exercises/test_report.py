@@ -35,15 +35,18 @@ def take(point, user, answers):
     assessments.submit(entry, user)
 
 
-def test_checklist_criteria_and_kappa_before_and_after(app, make, course_id):
+def performance_section(app, make, course_id, checklists):
+    """Add `checklists` [(key, stem, form)] to the course's test, have five learners take it before (BEFORE)
+    and after (AFTER), and return the learning report's performance-task section."""
     learners = [make.user() for _ in BEFORE]
     with app.app_context():
         instrument = db.session.scalar(select(Instrument).where(Instrument.course_id == course_id))
         category = quiz_services.find_or_create_category("Tests")
-        quiz_services.save_question("demo.pp.checklist", category,
-                                    QuestionData("appraisal_checklist", "Appraise the trial.", CHECKLIST_SPEC,
-                                                 points=4, outcome="DS1"))
-        items = [(item.question.key, item.form) for item in instrument.items] + [("demo.pp.checklist", None)]
+        for key, stem, _ in checklists:
+            quiz_services.save_question(key, category, QuestionData("appraisal_checklist", stem, CHECKLIST_SPEC,
+                                                                    points=4, outcome="DS1"))
+        items = [(item.question.key, item.form) for item in instrument.items]
+        items += [(key, form) for key, _, form in checklists]
         assessments.save_instrument(instrument.key, instrument.title, items,
                                     [(c.key, c.outcome, c.statement) for c in instrument.confidence_items],
                                     course_id=course_id)
@@ -55,7 +58,11 @@ def test_checklist_criteria_and_kappa_before_and_after(app, make, course_id):
 
     with app.test_request_context():
         document = learning.build(ReportFilters(course=course_id), "Europe/London", 1, {})
-    section = next(s for s in document.sections if s.key == "performance")
+    return next(s for s in document.sections if s.key == "performance")
+
+
+def test_checklist_criteria_and_kappa_before_and_after(app, make, course_id):
+    section = performance_section(app, make, course_id, [("demo.pp.checklist", "Appraise the trial.", None)])
     table = section.tables[0]
     assert table.title == "demo.pp.checklist: Appraise the trial. (DS1)"
     rows = {row[0]: row[1:] for row in table.rows}
@@ -85,27 +92,8 @@ def _kappa(answers):
 
 def test_parallel_forms_pair_one_forms_task_before_with_the_others_after(app, make, course_id):
     """No learner sees the same task twice: form A's checklist before is compared with form B's after."""
-    learners = [make.user() for _ in BEFORE]
-    with app.app_context():
-        instrument = db.session.scalar(select(Instrument).where(Instrument.course_id == course_id))
-        category = quiz_services.find_or_create_category("Tests")
-        for key, stem in (("demo.pp.checklist-a", "Appraise trial A."), ("demo.pp.checklist-b", "Appraise trial B.")):
-            quiz_services.save_question(key, category, QuestionData("appraisal_checklist", stem, CHECKLIST_SPEC,
-                                                                    points=4, outcome="DS1"))
-        items = [(item.question.key, item.form) for item in instrument.items]
-        items += [("demo.pp.checklist-a", "A"), ("demo.pp.checklist-b", "B")]
-        assessments.save_instrument(instrument.key, instrument.title, items,
-                                    [(c.key, c.outcome, c.statement) for c in instrument.confidence_items],
-                                    course_id=course_id)
-        points = assessments.ensure_course_points(db.session.get(Course, course_id), instrument)
-        for phase, answers in (("pre", BEFORE), ("post", AFTER)):
-            for user, given in zip(learners, answers):
-                take(points[phase], db.session.get(User, user.id), given)
-        db.session.commit()
-
-    with app.test_request_context():
-        document = learning.build(ReportFilters(course=course_id), "Europe/London", 1, {})
-    section = next(s for s in document.sections if s.key == "performance")
+    section = performance_section(app, make, course_id, [("demo.pp.checklist-a", "Appraise trial A.", "A"),
+                                                         ("demo.pp.checklist-b", "Appraise trial B.", "B")])
     [table] = section.tables
     assert table.title == ("demo.pp.checklist-a: Appraise trial A. with its parallel task demo.pp.checklist-b: "
                            "Appraise trial B. (DS1)")
