@@ -81,6 +81,8 @@ def serve_command(bind, workers, threads, allow_development):
                                    "LIT_ENV=production, LIT_SECRET_KEY and LIT_BASE_URL). For a trial on your own "
                                    "machine use lit run, or add --allow-development.")
     workers = workers or default_workers()
+    # The count the configuration checks read (several workers need LIT_REDIS_URL to share rate limits).
+    os.environ["LIT_WORKERS"] = str(workers)
     # Before the app (and prometheus-client) is first imported: the workers share metrics through these files.
     prepare_metrics_directory(config_module.INSTANCE_PATH)
     from . import create_app

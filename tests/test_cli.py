@@ -136,8 +136,12 @@ def test_serve_refuses_development_settings(tmp_path):
     assert "LIT_ENV is 'development': lit serve runs with production settings only" in result.stderr
     result = _lit_serve({"LIT_INSTANCE_PATH": str(tmp_path), "LIT_ENV": "production"})
     assert result.returncode == 1 and "LIT_SECRET_KEY must be set" in result.stderr
-    result = _lit_serve({"LIT_INSTANCE_PATH": str(tmp_path), "LIT_ENV": "production", "LIT_SECRET_KEY": "s" * 40})
+    production = {"LIT_INSTANCE_PATH": str(tmp_path), "LIT_ENV": "production", "LIT_SECRET_KEY": "s" * 40}
+    result = _lit_serve(dict(production, LIT_REDIS_URL="redis://127.0.0.1:6379/0"))
     assert result.returncode == 1 and "LIT_BASE_URL must be set in production" in result.stderr
+    # Several workers (the default) and no Redis: each would count rate limits on its own.
+    result = _lit_serve(dict(production, LIT_BASE_URL="https://learning.library.example"))
+    assert result.returncode == 1 and "worker processes and no LIT_REDIS_URL" in result.stderr
 
 
 def test_serve_defaults():
