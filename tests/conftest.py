@@ -204,6 +204,16 @@ def app(database_url):
             db.engine.dispose()
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def committed_url(request, tmp_path_factory):
+    """A fresh database at head, shared by one module's tests, that they commit to for real."""
+    url = new_database(request.param, tmp_path_factory)
+    migrate_to_head(url)
+    yield url
+    if request.param == "postgresql":
+        drop_postgres_database(url)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def committed(request, tmp_path_factory):
     """(url, app) on a fresh database at head that the test really commits to, so that other connections,

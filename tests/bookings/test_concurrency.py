@@ -19,22 +19,13 @@ from lit_platform.extensions import db
 from lit_platform.outbox.models import OutboxMessage
 
 from ..browser.conftest import LiveServer, empty_all_tables
-from ..conftest import app_config, drop_postgres_database, migrate_to_head, new_database
+from ..conftest import app_config
 from .conftest import SessionFactory
 from .live import learners, post_form, storm
 
 REQUESTS = 200
 PLACES = 20
 CANCELLATIONS = 5
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def committed_url(request, tmp_path_factory):
-    url = new_database(request.param, tmp_path_factory)
-    migrate_to_head(url)
-    yield url
-    if request.param == "postgresql":
-        drop_postgres_database(url)
 
 
 @pytest.fixture

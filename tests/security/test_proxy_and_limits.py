@@ -28,7 +28,7 @@ from lit_platform.audit import AuditEvent
 from lit_platform.config import ConfigurationError, check_rate_limit_storage, declared_workers
 from lit_platform.extensions import db
 
-from ..conftest import PROJECT_ROOT, Actions, app_config, drop_postgres_database, migrate_to_head, new_database
+from ..conftest import PROJECT_ROOT, Actions, app_config
 from ..factories import PASSWORD, Factories
 
 PRODUCTION = {"LIT_ENV": "production", "LIT_BASE_URL": "https://learning.library.example", "LIT_REDIS_URL": ""}
@@ -209,15 +209,6 @@ def redis_server(tmp_path_factory):
     redis.Redis.from_url(url).ping()
     yield url
     stop(process)
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def committed_url(request, tmp_path_factory):
-    url = new_database(request.param, tmp_path_factory)
-    migrate_to_head(url)
-    yield url
-    if request.param == "postgresql":
-        drop_postgres_database(url)
 
 
 def production_environment(database_url: str, redis_url: str, **extra) -> dict:
