@@ -81,7 +81,9 @@ def start_gunicorn(database_url: str, tmp: Path, cleanup: contextlib.ExitStack, 
     """Serve benchmarks/wsgi.py on a free port of 127.0.0.1; returns the port and the error log."""
     port, logfile = free_port(), tmp / "gunicorn.log"
     env = dict(os.environ, LIT_DATABASE_URL=database_url, LIT_SECRET_KEY=secret_key,
-               LIT_INSTANCE_PATH=str(tmp / "instance"))
+               LIT_INSTANCE_PATH=str(tmp / "instance"), LIT_BASE_URL=f"http://127.0.0.1:{port}",
+               LIT_REDIS_URL=os.environ.get("LIT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+               LIT_PSEUDONYM_KEY=secrets.token_hex(32), LIT_BENCH_RATELIMIT_PREFIX=f"lit-storm-{secrets.token_hex(4)}")
     command = [sys.executable, "-m", "gunicorn", "-k", "gthread", "--workers", str(GUNICORN_WORKERS),
                "--threads", str(GUNICORN_THREADS), "--bind", f"127.0.0.1:{port}", "--chdir", str(HERE),
                "--backlog", "2048", "--graceful-timeout", "5", "--error-logfile", str(logfile), "wsgi:app"]
@@ -126,7 +128,7 @@ def prepare(database_url: str, secret_key: str, requests: int, places: int):
     from lit_platform.core.types import utcnow
     from lit_platform.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "LIT_ENV": "benchmark", "SECRET_KEY": secret_key})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "LIT_ENV": "testing", "SECRET_KEY": secret_key})
     serializer = app.session_interface.get_signing_serializer(app)
     csrf = URLSafeTimedSerializer(secret_key, salt="wtf-csrf-token")
     with app.app_context():
@@ -179,7 +181,7 @@ def check(database_url: str, session_id: int, places: int, requests: int) -> dic
     from lit_platform.extensions import db
     from lit_platform.outbox.models import OutboxMessage
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "LIT_ENV": "benchmark", "SECRET_KEY": "x" * 32})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "LIT_ENV": "testing", "SECRET_KEY": "x" * 32})
     with app.app_context():
         rows = db.session.execute(select(Booking.user_id, Booking.status, Booking.position, Booking.booked_at)
                                   .where(Booking.session_id == session_id).order_by(Booking.position)).all()

@@ -38,6 +38,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 RESULTS_DIR = HERE / "results"
 POSTGRES_ADMIN_URL = os.environ.get("LIT_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("LIT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")  # the rate limits' shared store
 GUNICORN_WORKERS, GUNICORN_THREADS = 2, 4
 WEIGHT_LIMIT = 60 * 1024  # bytes of HTML + CSS + JS per page
 USER_AGENT = "lit-benchmark"  # sent by the sign-in client and by wrk alike (Flask-Login ties sessions to it)
@@ -52,12 +53,24 @@ class Scenario:
     path: str
     role: str | None = None  # demo role to sign in as; None for an anonymous visitor
     lua: str | None = None  # wrk script in benchmarks/, for anything but a plain GET (see README)
-    baseline: str = "baseline"  # the row its ratio is taken against
+    baseline: str = "flask-sqlalchemy"  # the row its ratio is taken against
 
 
-BASELINE = Scenario("baseline", "/_bench/baseline")  # registered by benchmarks/wsgi.py only
-# Writes are compared with a route that inserts one row and commits (benchmarks/wsgi.py only).
-INSERT_BASELINE = Scenario("insert-baseline", "/_bench/insert", lua="insert.lua")
+# Reference routes outside the platform (benchmarks/reference.py), served by the same workers: bare
+# Flask with the database driver, and bare Flask + Flask-SQLAlchemy. Reads are compared with the latter.
+BARE_FLASK = Scenario("flask", "/_ref/flask/baseline", baseline="flask-sqlalchemy")
+REFERENCE = Scenario("flask-sqlalchemy", "/_ref/orm/baseline", baseline="flask-sqlalchemy")
+# The platform's own baseline (benchmarks/wsgi.py only): the same read and template through the app's hooks.
+BASELINE = Scenario("baseline", "/_bench/baseline", baseline="flask-sqlalchemy")
+# Writes are compared with a route that inserts one row and commits, in bare Flask + Flask-SQLAlchemy.
+BARE_FLASK_INSERT = Scenario("flask-insert", "/_ref/flask/insert", lua="insert.lua",
+                             baseline="flask-sqlalchemy-insert")
+REFERENCE_INSERT = Scenario("flask-sqlalchemy-insert", "/_ref/orm/insert", lua="insert.lua",
+                            baseline="flask-sqlalchemy-insert")
+INSERT_BASELINE = Scenario("insert-baseline", "/_bench/insert", lua="insert.lua", baseline="flask-sqlalchemy-insert")
+READ_REFERENCES = [BARE_FLASK, REFERENCE, BASELINE]
+WRITE_REFERENCES = [BARE_FLASK_INSERT, REFERENCE_INSERT, INSERT_BASELINE]
+WRITE_BASELINE = REFERENCE_INSERT.name
 
 MODULE_COURSE = "searching"
 
@@ -69,17 +82,17 @@ SCENARIOS = [
     Scenario("home-admin", "/", "admin"),
     Scenario("catalogue", "/courses", "learner"),
     Scenario("module-page", f"/courses/{MODULE_COURSE}/keywords-and-boolean", "learner"),
+    Scenario("my-learning", "/learning", "learner"),
     # A signed-in, CSRF-checked POST that does nothing else: the fixed cost every form post carries.
-    Scenario("keepalive-post", "/session/keepalive", "learner", lua="keepalive.lua", baseline="insert-baseline"),
+    Scenario("keepalive-post", "/session/keepalive", "learner", lua="keepalive.lua", baseline=WRITE_BASELINE),
     # Each request submits a different prepared 10-question attempt through the real route
     # (benchmarks/submissions.py); scoring and storing happen in one transaction.
-    Scenario("submit-attempt", "/attempts/<id>/submit", lua="submit.lua", baseline="insert-baseline"),
+    Scenario("submit-attempt", "/attempts/<id>/submit", lua="submit.lua", baseline=WRITE_BASELINE),
     # Autosaving answers in the module 5 quiz: a short answer, and a search strategy whose checks
-    # (parse, syntax and concept checks, tree, translation) come back with the save.
-    Scenario("autosave-short", "/attempts/<id>/responses/<id>", "learner", lua="autosave_short.lua",
-             baseline="insert-baseline"),
-    Scenario("autosave-search", "/attempts/<id>/responses/<id>", "learner", lua="autosave_search.lua",
-             baseline="insert-baseline"),
+    # (parse, syntax and concept checks, tree, translation) come back with the save. Compared with
+    # the read reference, as the targets for saving an answer are set against it.
+    Scenario("autosave-short", "/attempts/<id>/responses/<id>", "learner", lua="autosave_short.lua"),
+    Scenario("autosave-search", "/attempts/<id>/responses/<id>", "learner", lua="autosave_search.lua"),
 ]
 AUTOSAVE_QUIZ = "searching-05-check"
 SUBMIT = "submit-attempt"
@@ -121,7 +134,7 @@ def prepare_submissions(database_url: str, secret_key: str, count: int, tmp: Pat
     from lit_platform import create_app
     from submissions import prepare
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "LIT_ENV": "benchmark", "SECRET_KEY": secret_key})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "LIT_ENV": "testing", "SECRET_KEY": secret_key})
     log(f"preparing {count} answered attempts for {SUBMIT}")
     os.environ["LIT_BENCH_SUBMISSIONS"] = str(prepare(app, count, tmp / "submissions.tsv"))
 
@@ -130,7 +143,7 @@ def count_submitted(database_url: str) -> int:
     from lit_platform import create_app
     from submissions import submitted_count
 
-    return submitted_count(create_app({"SQLALCHEMY_DATABASE_URI": database_url, "LIT_ENV": "benchmark",
+    return submitted_count(create_app({"SQLALCHEMY_DATABASE_URI": database_url, "LIT_ENV": "testing",
                                        "SECRET_KEY": "x" * 32}))
 
 
@@ -140,7 +153,7 @@ def load_demo(database_url: str) -> dict[str, tuple[str, str]]:
     from lit_platform.demo import set_up_demo
     from lit_platform.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "LIT_ENV": "benchmark",
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "LIT_ENV": "testing",
                       "SECRET_KEY": secrets.token_hex(32)})
     with app.app_context():
         accounts = set_up_demo(echo=log)
@@ -177,10 +190,15 @@ def prepare_autosave(learner) -> None:
     for n, concept in enumerate(spec["concepts"][:4], 1):
         fields[f"r{search.id}.plan.{n}.name"] = concept["name"]
         fields[f"r{search.id}.plan.{n}.terms"] = "\n".join(concept.get("terms", []) + concept.get("headings", []))
+    # Two answers each, sent in turn, so that every request changes the saved answer (a real write); the
+    # search's two texts differ by their last plan row, and each is checked once per process (then cached).
+    shorter_plan = {k: v for k, v in fields.items() if not k.startswith(f"r{search.id}.plan.4.")}
     os.environ["LIT_BENCH_AUTOSAVE_SEARCH_PATH"] = f"/attempts/{attempt.id}/responses/{search.id}"
     os.environ["LIT_BENCH_AUTOSAVE_SEARCH_BODY"] = urlencode(fields)
+    os.environ["LIT_BENCH_AUTOSAVE_SEARCH_BODY_2"] = urlencode(shorter_plan)
     os.environ["LIT_BENCH_AUTOSAVE_SHORT_PATH"] = f"/attempts/{attempt.id}/responses/{short.id}"
     os.environ["LIT_BENCH_AUTOSAVE_SHORT_BODY"] = urlencode({f"r{short.id}": "MeSH"})
+    os.environ["LIT_BENCH_AUTOSAVE_SHORT_BODY_2"] = urlencode({f"r{short.id}": "Medical Subject Headings"})
     log(f"autosave scenarios: attempt {attempt.id}, a {len(spec['model']['ovid'].splitlines())}-line Ovid search")
 
 
@@ -197,7 +215,9 @@ def start_gunicorn(database_url: str, tmp: Path, cleanup: contextlib.ExitStack,
     """Serve benchmarks/wsgi.py on a free port of 127.0.0.1; returns the base URL, its pid and the log file."""
     port, logfile = free_port(), tmp / "gunicorn.log"
     env = dict(os.environ, LIT_DATABASE_URL=database_url, LIT_SECRET_KEY=secret_key,
-               LIT_INSTANCE_PATH=str(tmp / "instance"))
+               LIT_INSTANCE_PATH=str(tmp / "instance"), LIT_BASE_URL=f"http://127.0.0.1:{port}",
+               LIT_REDIS_URL=REDIS_URL, LIT_PSEUDONYM_KEY=secrets.token_hex(32),
+               LIT_BENCH_RATELIMIT_PREFIX=f"lit-bench-{secrets.token_hex(4)}")
     command = [sys.executable, "-m", "gunicorn", "-k", "gthread", "--workers", str(GUNICORN_WORKERS),
                "--threads", str(GUNICORN_THREADS), "--bind", f"127.0.0.1:{port}", "--chdir", str(HERE),
                "--graceful-timeout", "5", "--error-logfile", str(logfile), "wsgi:app"]
@@ -446,9 +466,9 @@ def markdown(report: dict) -> str:
         f"Load average (1 min) {report['load_average_start']:.2f} before the run (other work on the machine), "
         f"{m['load_average_end']:.2f} at the end (including this run's).",
         "",
-        "| scenario | path | signed in as | req/s | x baseline | p50 ms | p99 ms | req/s range | CPU ms/req "
-        "| errors | weight KB (HTML+CSS+JS) | flags |",
-        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|",
+        "| scenario | path | signed in as | req/s | x reference | against | p50 ms | p99 ms | req/s range "
+        "| CPU ms/req | errors | weight KB (HTML+CSS+JS) | flags |",
+        "|---|---|---|--:|--:|---|--:|--:|--:|--:|--:|--:|---|",
     ]
     for row in report["results"]:
         w = row.get("weight")
@@ -460,7 +480,7 @@ def markdown(report: dict) -> str:
         if w and w["third_party_hosts"]:
             flags.append("third-party: " + ", ".join(w["third_party_hosts"]))
         lines.append(f"| {row['name']} | `{row['path']}` | {row['role'] or '-'} | {row['rps']:.0f} | "
-                     f"{row['ratio']:.2f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | "
+                     f"{row['ratio']:.2f} | {row['baseline']} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | "
                      f"{row['rps_min']:.0f}-{row['rps_max']:.0f} | {row['cpu_ms']:.2f} | {row['errors']} | {weight} | "
                      f"{'; '.join(flags)} |")
     for row in report["results"]:
@@ -469,9 +489,9 @@ def markdown(report: dict) -> str:
                       f"{row['attempts_submitted']} attempts submitted in all; ratio against {row['baseline']}."
                       + (" Some requests re-submitted an attempt: raise --submissions." if
                          row["attempts_submitted"] < row["requests_sent"] else "")]
-    baseline = report["results"][0]
+    baseline = next(row for row in report["results"] if row["name"] == REFERENCE.name)
     if baseline["rps_max"] > 1.2 * baseline["rps_min"] or report["load_average_start"] > 0.5:
-        lines += ["", f"Noisy run: the baseline ranged over {baseline['rps_min']:.0f}-{baseline['rps_max']:.0f} req/s "
+        lines += ["", f"Noisy run: the reference route ranged over {baseline['rps_min']:.0f}-{baseline['rps_max']:.0f} req/s "
                   f"and/or the machine was busy before it started (load average {report['load_average_start']:.2f}); "
                   "treat differences between rows with care, or repeat the run when the machine is quiet."]
     if report["server_log_problems"]:
@@ -498,7 +518,7 @@ def parse_args(argv=None):
     parser.add_argument("--submissions", type=int, default=6000, help="attempts prepared for submit-attempt "
                         "(default 6000; each is submitted once, so keep it above the requests wrk sends)")
     parser.add_argument("--scenario", nargs="+", choices=names, default=names, metavar="NAME",
-                        help=f"scenarios to run (default all: {', '.join(names)})")
+                        help=f"scenarios to run (default all: {', '.join(names)}); the reference rows always run")
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.duration < args.rounds:  # wrk takes whole seconds only
         parser.error("--duration must be at least --rounds seconds")
@@ -522,8 +542,8 @@ def main(argv=None) -> int:
         base, server_pid, server_log = start_gunicorn(database_url, tmp, cleanup, secret_key)
         sessions = {role: sign_in(base, *accounts[role]) for role in sorted({s.role for s in scenarios} - {None})}
 
-        rows = [BASELINE, *([INSERT_BASELINE] if any(s.baseline == INSERT_BASELINE.name for s in scenarios) else []),
-                *scenarios]
+        writes = any(s.baseline == WRITE_BASELINE for s in scenarios)
+        rows = [*READ_REFERENCES, *(WRITE_REFERENCES if writes else []), *scenarios]
         weights = {s.name: None if s.lua else page_weight(base, s.path, s.role and sessions[s.role]["cookie"])
                    for s in rows}
         runs = measure(base, server_pid, rows, sessions, args)

@@ -1,4 +1,5 @@
-"""The app that benchmarks/run.py serves with gunicorn: the product app plus one baseline route.
+"""The app that benchmarks/run.py serves with gunicorn: the product app plus its baseline routes,
+and the reference apps of reference.py beside it.
 
 Configuration comes from the usual LIT_* variables (run.py sets LIT_DATABASE_URL and
 LIT_SECRET_KEY); the overrides below exist only here, never in the product.
@@ -7,20 +8,16 @@ from __future__ import annotations
 
 import os
 
-from flask import Blueprint, render_template
-
+import reference
 from lit_platform import create_app
-from lit_platform.accounts.models import User
-from lit_platform.audit import AuditEvent
-from lit_platform.extensions import csrf, db, limiter
-from lit_platform.security import public
 
-# The template lives next to this file; the blueprint adds this folder to the template search path
-# (after the app's own templates), so Jinja compiles and caches it like any real page's template.
-bench = Blueprint("bench", __name__, template_folder=".")
+from baseline_routes import ROWS, SECTIONS, bench
 
 BENCHMARK_CONFIG = {
-    "LIT_ENV": "benchmark",
+    # Production settings, as a real site runs: rate limits shared through Redis, trusted hosts, HSTS.
+    "LIT_ENV": "production",
+    "LIT_BASE_URL": os.environ.get("LIT_BASE_URL") or "http://127.0.0.1",
+    "RATELIMIT_KEY_PREFIX": os.environ.get("LIT_BENCH_RATELIMIT_PREFIX", "lit-bench"),
     # run.py signs in once per role; the product's 10 per minute would refuse a re-run.
     "LIT_LOGIN_RATE_LIMIT": "100000 per minute",
     # served over plain HTTP on 127.0.0.1: the session cookie must not be marked Secure.
@@ -28,45 +25,33 @@ BENCHMARK_CONFIG = {
     "REMEMBER_COOKIE_SECURE": False,
 }
 
-# Fixed content for the baseline page: 4 cards of 4 links and 15 table rows, about 5 KB of HTML.
-SECTIONS = [
-    {"title": f"Section {n}", "text": "A short paragraph describing what this part of the site is for, "
-     "so that the card has some text in it like the real home page does.",
-     "links": [{"href": f"/section/{n}/{m}", "label": f"Link {m}", "hint": "where this link goes"}
-               for m in range(1, 5)]}
-    for n in range(1, 5)
-]
-ROWS = [{"when": f"2025-01-{day:02d} 09:30", "what": "Completed a quiz on search strategies", "who": "A learner"}
-        for day in range(1, 16)]
-
-
-@bench.route("/_bench/baseline")
-@limiter.exempt
-@csrf.exempt
-@public
-def baseline():
-    """One primary-key read and one ~5 KB template: the framework's cost without the app's logic."""
-    user = db.session.get(User, 1)
-    return render_template("baseline.html", user=user, sections=SECTIONS, rows=ROWS)
-
-
-@bench.route("/_bench/insert", methods=["POST"])
-@limiter.exempt
-@csrf.exempt
-@public
-def insert():
-    """Insert one row and commit: the baseline for scenarios that write."""
-    db.session.add(AuditEvent(action="bench.insert", details={}))
-    db.session.commit()
-    return "", 204
-
 
 def create_benchmark_app():
     if not os.environ.get("LIT_DATABASE_URL"):
         raise RuntimeError("Set LIT_DATABASE_URL: the benchmark app never falls back to the development database.")
+    if not os.environ.get("LIT_REDIS_URL"):
+        raise RuntimeError("Set LIT_REDIS_URL: production settings with several workers share rate limits through Redis.")
     app = create_app(BENCHMARK_CONFIG)
     app.register_blueprint(bench)
     return app
 
 
-app = create_benchmark_app()
+def with_references(platform):
+    """/_ref/flask/* and /_ref/orm/* go to the reference apps (reference.py), everything else to the platform."""
+    database_url, site_name = platform.config["SQLALCHEMY_DATABASE_URI"], platform.config["LIT_SITE_NAME"]
+    static = platform.static_folder
+    bare = reference.bare_flask(database_url, SECTIONS, ROWS, site_name, static).wsgi_app
+    orm = reference.flask_sqlalchemy(database_url, SECTIONS, ROWS, site_name, static).wsgi_app
+    served = platform.wsgi_app
+
+    def dispatch(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/_ref/"):
+            return (bare if path.startswith("/_ref/flask/") else orm)(environ, start_response)
+        return served(environ, start_response)
+
+    return dispatch
+
+
+platform_app = create_benchmark_app()
+app = with_references(platform_app)

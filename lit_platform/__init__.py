@@ -8,6 +8,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
 
 from . import config as config_module
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -77,6 +78,14 @@ def create_app(config: Mapping | object | None = None) -> Flask:
     init_security(app)
     init_templating(app)
     register_blueprints(app)
+    from .sso.client import init_sso
+    from .sso.saml_views import init_saml
+
+    init_sso(app)
+    init_saml(app)
+    from .throttles import skip_the_limiters_request_check
+
+    skip_the_limiters_request_check(app)
     return app
 
 
@@ -89,28 +98,38 @@ def register_blueprints(app: Flask) -> None:
     from .bookings.manage_views import bp as manage_sessions_bp
     from .bookings.views import bp as bookings_bp
     from .admin.views import bp as admin_bp
+    from .authoring.views import bp as authoring_bp
     from .core.views import bp as core_bp
     from .courses.views import bp as courses_bp
+    from .home.views import bp as home_bp
     from .quizzes.bank_views import bp as bank_bp
     from .quizzes.views import bp as quizzes_bp
     from .reports import api as _reports_api  # noqa: F401  (adds /api/v1/reports/* to the API blueprint)
+    from .reports.cache import init_app as init_report_cache
+    from .reports.freshness import track_changes
     from .reports.views import bp as reports_bp
     from .privacy.views import bp as privacy_bp
+    from .sso.views import bp as sso_bp
 
     app.register_blueprint(core_bp)
+    app.register_blueprint(home_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(bank_bp)
     app.register_blueprint(courses_bp)
+    app.register_blueprint(authoring_bp)
     app.register_blueprint(assessments_bp)
     app.register_blueprint(instruments_bp)
     app.register_blueprint(bookings_bp)
     app.register_blueprint(manage_sessions_bp)
     app.register_blueprint(reports_bp)
+    track_changes()
+    init_report_cache(app)
     app.register_blueprint(exercises_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(sso_bp)
 
 
 @event.listens_for(Engine, "connect")
@@ -138,5 +157,43 @@ def _configure_sqlite(dbapi_connection, connection_record):
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection):
     if connection.dialect.name == "sqlite":
+        from .core.database import SQLiteWriterQueue
+
         mode = connection.get_execution_options().get("sqlite_begin", "")
-        connection.exec_driver_sql(f"BEGIN {mode}".strip())
+        queued = mode == "IMMEDIATE" and SQLiteWriterQueue.enter(connection)
+        try:
+            connection.exec_driver_sql(f"BEGIN {mode}".strip())
+        except BaseException:
+            if queued:
+                SQLiteWriterQueue.leave(connection.connection.info)
+            raise
+
+
+@event.listens_for(Engine, "commit")
+def _sqlite_commit(connection):
+    if connection.dialect.name == "sqlite":
+        from .core.database import SQLiteWriterQueue
+
+        SQLiteWriterQueue.finish(connection, "commit")
+
+
+@event.listens_for(Engine, "rollback")
+def _sqlite_rollback(connection):
+    if connection.dialect.name == "sqlite":
+        from .core.database import SQLiteWriterQueue
+
+        SQLiteWriterQueue.finish(connection, "rollback")
+
+
+@event.listens_for(Pool, "checkin")
+def _sqlite_checkin(dbapi_connection, connection_record):
+    from .core.database import SQLiteWriterQueue
+
+    SQLiteWriterQueue.forget(connection_record)
+
+
+@event.listens_for(Pool, "close")
+def _sqlite_close(dbapi_connection, connection_record):
+    from .core.database import SQLiteWriterQueue
+
+    SQLiteWriterQueue.close(connection_record)

@@ -187,7 +187,7 @@ def restore_command(path, yes):
     url = db.engine.url.render_as_string(hide_password=False)
     if not backup.is_sqlite(url):
         raise click.ClickException("lit restore brings back SQLite backups only; this database is PostgreSQL. "
-                                   "Restore a pg_dump archive with pg_restore, as the README's Backups section "
+                                   "Restore a pg_dump archive with pg_restore, as docs/backups.md "
                                    "shows. Nothing was changed.")
     db.engine.dispose()  # this command's own connections must not count as the database being in use
     revisions, head = backup.migration_revisions(current_app.extensions["migrate"].directory)
@@ -238,7 +238,7 @@ def users_group():
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--role", "roles", multiple=True, default=["learner"], show_default=True,
-              type=click.Choice(["learner", "librarian", "manager", "admin"]), help="Repeat for several roles.")
+              type=click.Choice(["learner", "librarian", "manager", "admin", "author"]), help="Repeat for several roles.")
 @click.option("--password", help="Without it, the user is e-mailed a link to choose one (`lit outbox send`).")
 @with_appcontext
 def users_create(email, name, roles, password):
@@ -407,6 +407,26 @@ def courses_import(path):
         click.echo(report.summary())
     if failed:
         raise click.ClickException(f"{failed} course(s) not imported.")
+
+
+@courses_group.command("export")
+@click.argument("slug")
+@click.argument("zip_path", type=click.Path(dir_okay=False, writable=True))
+@click.option("--draft", is_flag=True, help="The draft of a course authored in the browser, not what learners see.")
+@with_appcontext
+def courses_export(slug, zip_path, draft):
+    """Write a course (shipped or authored in the browser) as a zip of its folder, which `lit courses validate`
+    accepts once unzipped."""
+    from pathlib import Path
+
+    from .authoring.services import AuthoringError, export_zip
+
+    try:
+        data = export_zip(slug, "draft" if draft else "published")
+    except AuthoringError as error:
+        raise click.ClickException(str(error)) from None
+    Path(zip_path).write_bytes(data)
+    click.echo(f"{slug}: written to {zip_path}")
 
 
 # quizzes and GIFT ----------------------------------------------------------------------------

@@ -56,6 +56,12 @@ def from_environment() -> dict:
         "LIT_REDIS_URL": redis_url,
         # Optional: a read-only PostgreSQL standby that the report queries are sent to.
         "LIT_REPORTS_DATABASE_URL": os.environ.get("LIT_REPORTS_DATABASE_URL", ""),
+        # SAML 2.0 identity providers (JSON list or the path of a JSON file; see docs/single-sign-on.md), and the
+        # site's own private key and certificate (PEM files) for signing requests and decrypting assertions.
+        "LIT_SAML_PROVIDERS": os.environ.get("LIT_SAML_PROVIDERS", ""),
+        "LIT_SAML_SP_KEY": os.environ.get("LIT_SAML_SP_KEY", ""),
+        "LIT_SAML_SP_CERT": os.environ.get("LIT_SAML_SP_CERT", ""),
+        "LIT_SAML_METADATA_REFRESH_SECONDS": int(os.environ.get("LIT_SAML_METADATA_REFRESH_SECONDS", "21600")),
         # The site's public address: every link in e-mail is built on it (required in production).
         "LIT_BASE_URL": os.environ.get("LIT_BASE_URL", ""),
         # Further host names the site answers to besides LIT_BASE_URL's (comma-separated), e.g. an internal name.
@@ -84,6 +90,9 @@ def from_environment() -> dict:
         "LIT_MAIL_RATE_LIMIT": os.environ.get("LIT_MAIL_RATE_LIMIT", "5 per hour;10 per day"),
         # Report cells about fewer people than this are not shown, so no one can be singled out.
         "LIT_REPORT_MIN_GROUP": int(os.environ.get("LIT_REPORT_MIN_GROUP", "5")),
+        # How long a built report and its charts are kept (Redis with LIT_REDIS_URL, else memory); 0 keeps none.
+        # A change to the data a report reads makes it stale at once, whatever this says.
+        "LIT_REPORT_CACHE_SECONDS": int(os.environ.get("LIT_REPORT_CACHE_SECONDS", "300")),
         "LIT_IDLE_MINUTES": int(os.environ.get("LIT_IDLE_MINUTES", "120")),
         "LIT_RESET_TOKEN_MINUTES": int(os.environ.get("LIT_RESET_TOKEN_MINUTES", "60")),
         "LIT_SMTP_HOST": os.environ.get("LIT_SMTP_HOST", "localhost"),
@@ -101,6 +110,13 @@ def from_environment() -> dict:
         "LIT_RETENTION": os.environ.get("LIT_RETENTION", ""),
         "LIT_LAWFUL_BASIS": os.environ.get("LIT_LAWFUL_BASIS", ""),
         "LIT_PRIVACY_CONTACT": os.environ.get("LIT_PRIVACY_CONTACT", ""),
+        # Single sign-on (sso/, docs/single-sign-on.md): the OpenID Connect providers, as JSON or the path of a
+        # JSON file; e-mail domains whose people may not use a password here (comma-separated).
+        "LIT_OIDC_PROVIDERS": os.environ.get("LIT_OIDC_PROVIDERS", ""),
+        "LIT_SSO_ONLY": os.environ.get("LIT_SSO_ONLY", ""),
+        # How far a provider's clock may be off ours before its tokens are refused; how long to wait for it.
+        "LIT_OIDC_CLOCK_SKEW_SECONDS": int(os.environ.get("LIT_OIDC_CLOCK_SKEW_SECONDS", "60")),
+        "LIT_OIDC_TIMEOUT_SECONDS": float(os.environ.get("LIT_OIDC_TIMEOUT_SECONDS", "10")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "LIT_INSECURE_COOKIES": _bool("LIT_INSECURE_COOKIES", False),

@@ -34,3 +34,7 @@ from .bookings.models import (  # noqa: F401
 )
 from .exercises.models import SavedSearch  # noqa: F401
 from .privacy.models import PrivacyRequest, RetentionReview  # noqa: F401
+from .reports.models import DataVersion  # noqa: F401
+from .sso.models import LinkedIdentity  # noqa: F401
+from .sso.saml_models import SamlRequest  # noqa: F401
+from .authoring.models import CourseSource, SourceBlob, SourceFile, SourceVersion  # noqa: F401

@@ -8,7 +8,6 @@ import os
 import re
 import sys
 import time
-import uuid
 from datetime import datetime, timezone
 from functools import cache
 
@@ -44,8 +43,19 @@ def request_id() -> str | None:
 
 def _start_request() -> None:
     incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+    g.request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else os.urandom(16).hex()
     g.request_started = time.perf_counter()
+
+
+@cache
+def _request_counter(endpoint: str, method: str, status: int):
+    """The counter of one endpoint, method and status (a bounded set: routes x known methods x statuses)."""
+    return REQUESTS.labels(endpoint, method, str(status))
+
+
+@cache
+def _latency_histogram(endpoint: str, method: str):
+    return LATENCY.labels(endpoint, method)
 
 
 def _finish_request(response):
@@ -53,9 +63,9 @@ def _finish_request(response):
     started = g.get("request_started")
     endpoint = request.endpoint or "none"
     method = request.method if request.method in KNOWN_METHODS else "other"
-    REQUESTS.labels(endpoint, method, str(response.status_code)).inc()
+    _request_counter(endpoint, method, response.status_code).inc()
     if started is not None:
-        LATENCY.labels(endpoint, method).observe(time.perf_counter() - started)
+        _latency_histogram(endpoint, method).observe(time.perf_counter() - started)
     return response
 
 

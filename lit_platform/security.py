@@ -4,10 +4,11 @@ from __future__ import annotations
 import time
 from functools import cache, wraps
 
-from flask import (Request, abort, current_app, flash, g, make_response, redirect, render_template, request,
+from flask import (Flask, Request, abort, current_app, flash, g, make_response, redirect, render_template, request,
                    session, url_for)
 from flask.globals import request_ctx
-from flask_login import current_user, logout_user, user_logged_in
+from flask.sessions import SecureCookieSessionInterface
+from flask_login import AnonymousUserMixin, current_user, logout_user, user_logged_in
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
@@ -40,6 +41,7 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+_SECURITY_HEADERS_BY_KEY = [(name.lower(), (name, value)) for name, value in SECURITY_HEADERS.items()]
 
 
 # Access declarations -------------------------------------------------------------------------
@@ -53,6 +55,32 @@ def public(view):
 def login_required(view):
     """Any signed-in user may use this view."""
     return roles_required()(view)
+
+
+def public_when(allowed):
+    """Anyone may use this view while `allowed()` is true (a setting an administrator changes); otherwise only
+    signed-in users, and visitors are sent to sign in."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated and not allowed():
+                return login_manager.unauthorized()
+            return view(*args, **kwargs)
+
+        wrapped.access = "public-when-allowed"
+        return wrapped
+
+    return decorator
+
+
+class Visitor(AnonymousUserMixin):
+    """Someone who has not signed in: holds no role, so pages can ask `current_user.has_role` of anyone."""
+
+    id = None
+
+    def has_role(self, *roles) -> bool:
+        return False
 
 
 def roles_required(*roles):
@@ -102,6 +130,35 @@ def load_user(user_id: str):
     return user
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer built once per set of keys instead of on
+    every request (it derives nothing from the request)."""
+
+    def __init__(self):
+        self._serializers: dict = {}
+
+    def get_signing_serializer(self, app: Flask):
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        serializer = self._serializers.get(keys)
+        if serializer is None:
+            serializer = super().get_signing_serializer(app)
+            if serializer is not None:
+                self._serializers = {keys: serializer}  # only the current keys are kept
+        return serializer
+
+    def save_session(self, app: Flask, session, response) -> None:
+        if g.get("leave_session_cookie"):
+            return
+        super().save_session(app, session, response)
+
+
+def leave_session_cookie_alone() -> None:
+    """Send no session cookie with this response. For a page that answers another site's POST: the browser
+    sent it without its cookies (SameSite=Lax), so the session here is a new, empty one, and saving it would
+    replace the browser's own."""
+    g.leave_session_cookie = True
+
+
 def session_ends_at() -> int | None:
     """When the signed-in session ends whatever the activity (seconds since the epoch), or None."""
     hours = current_app.config.get("LIT_SESSION_MAX_HOURS") or 0
@@ -142,15 +199,19 @@ def _start_idle_clock(sender, user, **extra):
 
 
 def _set_headers(response):
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+    # A header the view set itself is kept; the others are added in one go.
+    headers = response.headers
+    present = {name.lower() for name, _ in headers.items()}
+    headers.extend([header for key, header in _SECURITY_HEADERS_BY_KEY if key not in present])
     hsts = current_app.config.get("LIT_HSTS_SECONDS") or 0
-    if hsts and current_app.config.get("LIT_ENV") == "production":
-        response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}")
+    if hsts and current_app.config.get("LIT_ENV") == "production" and "strict-transport-security" not in present:
+        headers["Strict-Transport-Security"] = f"max-age={hsts}"
     # The user loaded for this request, if any: reading its attributes here could reload it from the
     # database after the view's commit, so only its class is looked at.
     user = g.get("_login_user")
-    if user is not None and not user.is_anonymous and request.endpoint != "static":
+    if user is not None and not user.is_anonymous and request.endpoint != "static" \
+            and not headers.get("Cache-Control", "").startswith("private"):
+        # A view that marked its answer private (a report's chart file) may be kept by this browser alone.
         response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -217,9 +278,17 @@ class LitRequest(Request):
     parameter_storage_class = Parameters
 
 
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}  # the bodies Werkzeug reads into form
+
+
 def _refuse_nul_characters():
     """No database stores a NUL character in text (PostgreSQL refuses it): answer 400, not a failed write."""
-    for values in (request.args, request.form):
+    query = request.query_string
+    # A NUL reaches a query value only as %00 or as the raw byte; most requests have neither, or no form.
+    suspects = [request.args] if b"%00" in query or b"\x00" in query else []
+    if request.mimetype in FORM_TYPES:
+        suspects.append(request.form)
+    for values in suspects:
         if any("\x00" in value for _, value in values.items(multi=True)):
             return _error_page(400, "Bad request", "A field held a character that cannot be stored (a NUL "
                                                    "character, often from pasting binary data). Nothing was saved.")
@@ -228,10 +297,12 @@ def _refuse_nul_characters():
 
 def init_security(app) -> None:
     app.request_class = LitRequest
+    app.session_interface = SessionInterface()
     # Before any blueprint is registered: rules pick their converters when they are added.
     app.url_map.converters["int"] = DatabaseId
     app.before_request(_refuse_nul_characters)
     login_manager.login_view = "accounts.login"
+    login_manager.anonymous_user = Visitor
     login_manager.login_message = "Sign in to see that page."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
@@ -270,7 +341,10 @@ def init_security(app) -> None:
 
     @app.errorhandler(413)
     def too_large(error):
-        return _error_page(413, "File too large", "The file is larger than this site accepts.")
+        limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+        return _error_page(413, "Too large to send",
+                           f"What you sent is larger than this site accepts ({limit / 1024 / 1024:.0f} MB at most), so "
+                           "nothing was saved. Go back, make the text or file smaller, and send it again.")
 
     @app.errorhandler(429)
     def too_many_requests(error):

@@ -86,9 +86,8 @@ def gunicorn_options(bind: str, workers: int, threads: int, log_format: str) -> 
         "timeout": 120,
         "graceful_timeout": 30,
         "keepalive": 5,
-        # Recycle workers now and then, so that slow leaks never build up.
-        "max_requests": 2000,
-        "max_requests_jitter": 200,
+        # No max_requests: a gthread worker restarting after its quota resets the connections it has accepted
+        # but not yet served (gunicorn issue 3038, still so in 23.0), and each such visitor gets an error page.
         "child_exit": _child_exit,
         "proc_name": "lit-platform",
     }

@@ -96,3 +96,15 @@ def wait_phrase(seconds: int) -> str:
         return f"{seconds} second{'s' if seconds != 1 else ''}"
     minutes = math.ceil(seconds / 60)
     return f"{minutes} minutes" if minutes < 90 else f"{math.ceil(minutes / 60)} hours"
+
+
+def skip_the_limiters_request_check(app) -> None:
+    """Every limit here decorates a view, and a decorated view checks its own limits when it is called. The
+    limiter's before-request check only adds app-wide, default and blueprint limits, of which there are none, so
+    it would look up the view's limits for nothing on every request: it is left out while that stays so."""
+    manager = limiter.limit_manager
+    if manager.application_limits or manager.default_limits or getattr(manager, "_blueprint_limits", True):
+        return
+    hooks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in hooks:
+        hooks.remove(limiter._check_request_limit)

@@ -1,22 +1,27 @@
 """Fixtures shared by the whole suite.
 
 Every database test runs twice: on SQLite and on PostgreSQL (LIT_TEST_POSTGRES_URL, default
-postgresql://postgres@127.0.0.1:5432/test). Each run gets a fresh database migrated to head once;
-each test runs inside a transaction that is rolled back at the end.
+postgresql://postgres@127.0.0.1:5432/test). The run migrates one template database of each kind to head;
+each pytest-xdist worker gets its own copies of it (a worker's database for the rolled-back tests, and fresh
+copies for tests that commit), so workers never share a database. Each test runs inside a transaction that
+is rolled back at the end.
 """
 from __future__ import annotations
 
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import time
 import uuid
+from contextlib import closing
 from pathlib import Path
 
 import jinja2
 import pytest
 import sqlalchemy as sa
+from filelock import FileLock
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
@@ -27,11 +32,29 @@ from lit_platform.config import normalise_database_url
 from lit_platform.extensions import db
 
 from . import factories
+from .parallel import pytest_cmdline_main, pytest_xdist_make_scheduler  # noqa: F401  (hooks: how runs go parallel)
+from .servers import redis_server  # noqa: F401  (a fixture for any test that needs Redis)
+from .url_builders import share_url_builders
+
+share_url_builders()
 
 POSTGRES_URL = os.environ.get("LIT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+#: this process's pytest-xdist worker ("gw0", "gw1" ...), or "" when the suite runs in one process
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
 _postgres_problem: list[str] = []
+
+
+def pytest_configure(config):
+    # One id for the whole run, shared by its workers (they inherit the environment), naming its template databases.
+    if not hasattr(config, "workerinput"):
+        os.environ["LIT_TEST_RUN"] = uuid.uuid4().hex[:10]
+
+
+def run_id() -> str:
+    return os.environ.setdefault("LIT_TEST_RUN", uuid.uuid4().hex[:10])
 
 
 class BufferedClient(FlaskClient):
@@ -130,15 +153,20 @@ def pytest_report_header(config):
             f"({_postgres_problem[0]}); the PostgreSQL half of the suite is skipped")
 
 
-def create_postgres_database() -> str:
-    """Create an empty database on the test server and return its URL."""
-    name = f"lit_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(normalise_database_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
+def postgres_database_url(name: str) -> str:
     return sa.engine.make_url(normalise_database_url(POSTGRES_URL)).set(database=name).render_as_string(
         hide_password=False)
+
+
+def create_postgres_database(template: str | None = None) -> str:
+    """Create a database on the test server (empty, or a copy of `template`) and return its URL.
+    Its name carries the worker's id, so what a worker leaves behind can be told apart."""
+    name = f"lit_test_{WORKER or 'main'}_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(normalise_database_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+    admin.dispose()
+    return postgres_database_url(name)
 
 
 def drop_postgres_database(url: str) -> None:
@@ -165,26 +193,122 @@ def migrate_to_head(url: str) -> None:
         db.engine.dispose()
 
 
+# Template databases: migrated once per run, copied for each worker and each test that commits ---------------
+
+def shared_temp(tmp_path_factory) -> Path:
+    """The run's temporary folder that all its workers see (each worker's own is a folder inside it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if WORKER else base
+
+
+def template_name() -> str:
+    return f"lit_template_{run_id()}"
+
+
+def _postgres_database_exists(connection, name: str) -> bool:
+    return connection.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first() \
+        is not None
+
+
+def _build_templates_once(kind: str, tmp_path_factory) -> Path | str:
+    """The run's template of that kind (the SQLite file, or the PostgreSQL database's name), migrated to head by
+    whichever worker asks first while the others wait on the lock. Called with the lock held."""
+    shared = shared_temp(tmp_path_factory)
+    if kind == "sqlite":
+        template = shared / "template.sqlite3"
+        if not template.exists():
+            building = shared / "template-building.sqlite3"
+            building.unlink(missing_ok=True)
+            migrate_to_head(f"sqlite:///{building}")
+            with closing(sqlite3.connect(building)) as connection:
+                connection.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
+            building.rename(template)
+        return template
+    name = template_name()
+    admin = sa.create_engine(normalise_database_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            if not _postgres_database_exists(connection, name):
+                # Built under another name and renamed when complete, so a half-built one is never copied.
+                building = f"{name}_building"
+                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{building}" WITH (FORCE)'))
+                connection.execute(sa.text(f'CREATE DATABASE "{building}"'))
+                migrate_to_head(postgres_database_url(building))
+                connection.execute(sa.text(f'ALTER DATABASE "{building}" RENAME TO "{name}"'))
+    finally:
+        admin.dispose()
+    return name
+
+
+def migrated_database(kind: str, tmp_path_factory) -> str:
+    """A new database of the given kind at head (a copy of the run's template) that no other worker uses;
+    skips when PostgreSQL is unavailable."""
+    if kind == "postgresql" and not postgres_available():
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: PostgreSQL half skipped")
+    # The lock also covers the copying: PostgreSQL refuses to copy a template that another session is using.
+    with FileLock(shared_temp(tmp_path_factory) / f"template-{kind}.lock", timeout=600):
+        template = _build_templates_once(kind, tmp_path_factory)
+        if kind == "postgresql":
+            return create_postgres_database(template=template)
+    path = tmp_path_factory.mktemp("db") / "lit.sqlite3"
+    shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
+
+
+_worker_databases: dict[str, str] = {}
+
+
+def worker_database(kind: str, tmp_path_factory, purpose: str = "") -> str:
+    """This worker's database of that kind (and purpose), copied from the template the first time it is asked
+    for and kept until the worker ends. Session fixtures parametrized by kind are set up again each time the
+    tests switch kinds (in parallel runs, at most modules); they all get the same database back."""
+    key = f"{purpose}{kind}"
+    if key not in _worker_databases:
+        _worker_databases[key] = migrated_database(kind, tmp_path_factory)
+    return _worker_databases[key]
+
+
+def drop_database(url: str) -> None:
+    if url.startswith("postgresql"):
+        drop_postgres_database(url)
+
+
+def pytest_sessionfinish(session):
+    for url in _worker_databases.values():
+        drop_database(url)
+    _worker_databases.clear()
+    postgres_used = (shared_temp(session.config._tmp_path_factory) / "template-postgresql.lock").exists()
+    if not hasattr(session.config, "workerinput") and postgres_used:
+        # The controller (or the single process of a serial run) drops the template once every worker is done.
+        admin = sa.create_engine(normalise_database_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            for name in (template_name(), f"{template_name()}_building"):
+                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 # Databases and the app ----------------------------------------------------------------------
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request, tmp_path_factory):
-    """A database of each kind, migrated to head once for the session."""
-    url = new_database(request.param, tmp_path_factory)
-    migrate_to_head(url)
-    yield url
-    if request.param == "postgresql":
-        drop_postgres_database(url)
+    """This worker's database of each kind, at head, for the tests that roll back what they do."""
+    return worker_database(request.param, tmp_path_factory)
 
 
 @pytest.fixture
-def app(database_url):
+def app_overrides() -> dict:
+    """Settings of the `app` fixture besides the test defaults; a folder's conftest overrides it."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, app_overrides):
     """The app on one database connection whose transaction is rolled back after the test.
 
     Every app context gets its own session (as in production), bound to that connection and
     using savepoints, so commits in views and services work and vanish at the end.
     """
-    app = build_app(app_config(database_url))
+    app = build_app(app_config(database_url, **app_overrides))
     app.test_client_class = BufferedClient
     with app.app_context():
         connection = db.engine.connect()
@@ -207,11 +331,9 @@ def app(database_url):
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def committed_url(request, tmp_path_factory):
     """A fresh database at head, shared by one module's tests, that they commit to for real."""
-    url = new_database(request.param, tmp_path_factory)
-    migrate_to_head(url)
+    url = migrated_database(request.param, tmp_path_factory)
     yield url
-    if request.param == "postgresql":
-        drop_postgres_database(url)
+    drop_database(url)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -220,16 +342,14 @@ def committed(request, tmp_path_factory):
     threads and processes see its writes; emptied (and dropped, on PostgreSQL) afterwards."""
     from .browser.conftest import empty_all_tables
 
-    url = new_database(request.param, tmp_path_factory)
-    migrate_to_head(url)
+    url = migrated_database(request.param, tmp_path_factory)
     app = create_app(app_config(url))
     yield url, app
     with app.app_context():
         db.session.remove()
         empty_all_tables()
         db.engine.dispose()
-    if request.param == "postgresql":
-        drop_postgres_database(url)
+    drop_database(url)
 
 
 @pytest.fixture
@@ -265,6 +385,35 @@ def run_at_once(app, job, runners: int = 3, before=None) -> list:
         thread.join(60)
     assert errors == []
     return results
+
+
+#: statements the test harness runs around each unit of work (savepoints) that production would not
+HARNESS_STATEMENTS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN")
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as statements:` collects the SQL statements run inside the block (Indico's
+    fixture): an N+1 shows as a count that grows with the data. The test harness's savepoints are left out."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def before(connection, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().upper().startswith(HARNESS_STATEMENTS):
+                statements.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", before)
+
+    return counting
 
 
 @pytest.fixture

@@ -3,15 +3,13 @@ import os
 import subprocess
 import sys
 
-import sqlalchemy as sa
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
 
 from lit_platform.accounts.services import find_user_by_email
 from lit_platform.cli import main as lit
-from lit_platform.config import normalise_database_url
 
-from .conftest import drop_postgres_database, new_database
+from .servers import free_port, wait_until_serving
 
 
 def run_lit(app, *args):
@@ -69,55 +67,16 @@ def test_users_import_reports_lines_and_imports_nothing_on_error(app, tmp_path):
     assert result.exit_code == 0 and "Imported 1 user(s)." in result.output
 
 
-def test_demo_sets_up_once_and_reuses_the_database(database_url, tmp_path_factory, tmp_path):
-    kind = sa.engine.make_url(database_url).get_backend_name()
-    url = new_database(kind, tmp_path_factory)
-    env = dict(os.environ, LIT_DATABASE_URL=url, LIT_INSTANCE_PATH=str(tmp_path))
-    counts = []
-    try:
-        for _ in range(2):
-            result = subprocess.run([sys.executable, "-m", "lit_platform.cli", "demo", "--no-serve"], env=env,
-                                    capture_output=True, text=True, timeout=300)
-            assert result.returncode == 0, result.stderr
-            assert "learner@example.org" in result.stdout and "admin@example.org" in result.stdout
-            engine = sa.create_engine(normalise_database_url(url))
-            with engine.connect() as connection:
-                emails = connection.execute(sa.text("select email from users order by email")).scalars().all()
-                counts.append([connection.execute(sa.text(f"select count(*) from {table}")).scalar()
-                               for table in ("users", "courses", "sessions", "assessment_attempts")])
-            engine.dispose()
-            assert {"admin@example.org", "learner@example.org", "librarian@example.org",
-                    "manager@example.org"} <= set(emails)
-        # The second run adds nothing: same people, courses, sessions and pre/post results.
-        assert counts[0] == counts[1] and counts[0][1] == 3 and counts[0][3] > 50
-    finally:
-        if kind == "postgresql":
-            drop_postgres_database(url)
-
-
 def test_demo_serves_the_platform(tmp_path):
     """The README's first command: `lit demo` answers on its port with the sign-in page."""
-    import socket
-    import time
-    import urllib.request
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = dict(os.environ, LIT_DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}", LIT_INSTANCE_PATH=str(tmp_path))
     server = subprocess.Popen([sys.executable, "-m", "lit_platform.cli", "demo", "--port", str(port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(120):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/account/login", timeout=2) as response:
-                    page = response.read().decode()
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            raise AssertionError("lit demo did not start serving")
-        assert "Sign in" in page
+        status, _, page = wait_until_serving(f"http://127.0.0.1:{port}/account/login", server, "lit demo",
+                                             seconds=180)
+        assert status == 200 and "Sign in" in page
     finally:
         server.terminate()
         server.wait(10)
@@ -158,13 +117,9 @@ def test_serve_defaults():
 
 def test_serve_logs_json_lines_with_the_request_id(tmp_path):
     import json
-    import socket
-    import time
     import urllib.request
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith(("LIT_", "PROMETHEUS_"))}
     env.update(LIT_INSTANCE_PATH=str(tmp_path), LIT_ENV="production", LIT_SECRET_KEY="s" * 40,
                LIT_BASE_URL=f"http://127.0.0.1:{port}", LIT_LOG_FORMAT="json", LIT_WORKERS="1", LIT_THREADS="2",
@@ -173,16 +128,8 @@ def test_serve_logs_json_lines_with_the_request_id(tmp_path):
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         request = urllib.request.Request(f"http://127.0.0.1:{port}/healthz", headers={"X-Request-ID": "probe-00000001"})
-        for _ in range(120):
-            try:
-                with urllib.request.urlopen(request, timeout=5) as response:
-                    assert response.headers["X-Request-ID"] == "probe-00000001"
-                break
-            except OSError:
-                assert server.poll() is None, server.stdout.read()
-                time.sleep(0.25)
-        else:
-            raise AssertionError("lit serve did not start")
+        status, headers, _ = wait_until_serving(request, server, "lit serve", seconds=90)
+        assert status == 200 and headers["X-Request-ID"] == "probe-00000001"
     finally:
         server.terminate()
         output = server.communicate(timeout=30)[0]

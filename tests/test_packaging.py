@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tarfile
@@ -18,15 +17,9 @@ from pathlib import Path
 import pytest
 
 from .conftest import PROJECT_ROOT, csrf_token_from
-from .security.test_proxy_and_limits import redis_server  # noqa: F401  (a Redis of the test's own, a fixture)
+from .servers import free_port, wait_until_serving
 
 pytestmark = pytest.mark.packaging
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _get(url: str, data: dict | None = None, opener=None) -> tuple[int, str]:
@@ -93,7 +86,7 @@ def test_installed_wheel_runs_the_demo_from_an_empty_folder(wheel, tmp_path, red
     assert "learner@example.org" in demo.stdout
     assert list(folder.iterdir()) == []  # everything went to the instance folder
 
-    port = _free_port()
+    port = free_port()
     serve_env = dict(env, LIT_ENV="production", LIT_SECRET_KEY="packaging-test-secret-" + "k" * 32,
                      LIT_BASE_URL=f"http://127.0.0.1:{port}", LIT_INSECURE_COOKIES="1", LIT_WORKERS="2",
                      LIT_THREADS="2", LIT_BIND=f"127.0.0.1:{port}",
@@ -102,16 +95,7 @@ def test_installed_wheel_runs_the_demo_from_an_empty_folder(wheel, tmp_path, red
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
-            try:
-                status, body = _get(f"{base}/readyz")
-                break
-            except OSError:
-                if server.poll() is not None:
-                    raise AssertionError(f"lit serve stopped: {server.stdout.read()[-3000:]}")
-                time.sleep(0.25)
-        else:
-            raise AssertionError("lit serve did not start")
+        status, _, body = wait_until_serving(f"{base}/readyz", server, "lit serve", seconds=90)
         assert status == 200 and '"migrations":"ok"' in body
 
         browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))

@@ -17,6 +17,8 @@ class Role(str, enum.Enum):
     LIBRARIAN = "librarian"
     MANAGER = "manager"
     ADMIN = "admin"
+    #: may create and change courses in the browser (Authoring)
+    AUTHOR = "author"
 
     @property
     def label(self) -> str:
@@ -74,9 +76,9 @@ class User(UserMixin, db.Model):
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     org_unit: Mapped[OrgUnit | None] = relationship()
-    role_rows: Mapped[list[UserRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by=UserRole.role
-    )
+    # Loaded when read: the signed-in user's come with it in one query (security.load_user), and lists
+    # of users that show roles ask for them (accounts.queries.search_users).
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", order_by=UserRole.role)
 
     @property
     def roles(self) -> set[str]:

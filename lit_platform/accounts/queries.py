@@ -1,5 +1,6 @@
 """Read-only selects for accounts."""
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from ..core.trees import subtree_ids
 from ..extensions import db
@@ -7,7 +8,7 @@ from .models import OrgUnit, User, UserRole
 
 
 def search_users(q: str = "", role: str = "", status: str = "", page: int = 1, per_page: int = 50):
-    query = select(User)
+    query = select(User).options(selectinload(User.role_rows))
     if q:
         like = f"%{q.strip().lower()}%"
         query = query.where(or_(func.lower(User.name).like(like), User.email.like(like)))

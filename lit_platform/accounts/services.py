@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from flask import g
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import func, select, update
 
@@ -76,7 +77,28 @@ def registration_policy() -> RegistrationPolicy:
     return RegistrationPolicy(mode if mode in REGISTRATION_MODES else REGISTRATION_OPEN, domains)
 
 
-def set_registration_policy(mode: str, domains: list[str], actor: User) -> RegistrationPolicy:
+VISITORS_MAY_BROWSE = "visitors_may_browse"
+
+
+def visitors_may_browse() -> bool:
+    """Whether people who have not signed in may browse the course catalogue and course pages (on unless an
+    administrator turned it off)."""
+    if VISITORS_MAY_BROWSE not in g:  # read once per request: the check and the menu both ask
+        g.visitors_may_browse = get_setting(VISITORS_MAY_BROWSE, "yes") == "yes"
+    return g.visitors_may_browse
+
+
+def set_visitors_may_browse(allowed: bool, actor: User) -> None:
+    if allowed != visitors_may_browse():
+        put_setting(VISITORS_MAY_BROWSE, "yes" if allowed else "no")
+        g.visitors_may_browse = allowed
+        record_event("settings.catalogue_opened_to_visitors" if allowed else "settings.catalogue_closed_to_visitors",
+                     actor, "settings", VISITORS_MAY_BROWSE)
+
+
+def set_registration_policy(mode: str, domains: list[str], actor: User,
+                            visitors_may_browse: bool | None = None) -> RegistrationPolicy:
+    """Who may register and, when `visitors_may_browse` is given, whether visitors may browse the courses."""
     if mode not in REGISTRATION_MODES:
         raise AccountError("Choose one of the registration modes.")
     cleaned = sorted({d.strip().lower().lstrip("@") for d in domains if d.strip()})
@@ -85,6 +107,8 @@ def set_registration_policy(mode: str, domains: list[str], actor: User) -> Regis
     put_setting("registration_mode", mode)
     put_setting("registration_domains", " ".join(cleaned))
     record_event("registration.policy_changed", actor, "settings", "registration", mode=mode, domains=cleaned)
+    if visitors_may_browse is not None:
+        set_visitors_may_browse(visitors_may_browse, actor)
     return registration_policy()
 
 
@@ -190,9 +214,14 @@ def register_user(email: str, name: str, password: str, ip_address: str | None =
     return user
 
 
-def authenticate(email: str, password: str, ip_address: str | None = None) -> User | None:
-    """Check credentials; log the success or failure either way."""
+def authenticate(email: str, password: str, ip_address: str | None = None, admins_only: bool = False) -> User | None:
+    """Check credentials; log the success or failure either way. `admins_only`: the address must sign in with
+    single sign-on, so only an administrator's break-glass password is accepted."""
     user = find_user_by_email(email)
+    if user is not None and user.is_active and admins_only and not user.has_role(Role.ADMIN):
+        verify_password(None, password)
+        record_event("login.failed", None, "user", user.id, ip_address=ip_address, reason="single sign-on only")
+        return None
     if user is None or not user.is_active:
         verify_password(None, password)
         if user is None:
@@ -250,10 +279,12 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def request_password_reset(email: str, reset_url_for, minutes: int, ip_address: str | None = None) -> None:
-    """Send a reset link if the account exists; say nothing either way."""
+def request_password_reset(email: str, reset_url_for, minutes: int, ip_address: str | None = None,
+                           admins_only: bool = False) -> None:
+    """Send a reset link if the account exists; say nothing either way. `admins_only`: the address signs in with
+    single sign-on, so only an administrator's break-glass account gets a link."""
     user = find_user_by_email(email)
-    if user is None or not user.is_active:
+    if user is None or not user.is_active or (admins_only and not user.has_role(Role.ADMIN)):
         record_event("password_reset.requested_unknown", None, ip_address=ip_address)
         return
     token = secrets.token_urlsafe(32)

@@ -23,7 +23,7 @@ def _never_cached(response):
 
 
 def _safe_next(target: str | None) -> str:
-    return safe_next(target) or url_for("core.home")
+    return safe_next(target) or url_for("home.index")
 
 
 def _login_limit():
@@ -43,6 +43,19 @@ def _reset_limit():
     return current_app.config["LIT_RESET_RATE_LIMIT"]
 
 
+def _sso_only(email: str):
+    """The single sign-on providers an address must use instead of a password (empty: a password is fine).
+
+    The sso area puts the check in app.extensions; accounts does not import it."""
+    check = current_app.extensions.get("lit_sso_only")
+    return check(email or "") if check else ()
+
+
+def _sso_only_message(email: str, providers) -> str:
+    return (f"People with an address at {email.rpartition('@')[2]} sign in with "
+            f"{' or '.join(p.label for p in providers)}, not with a password here.")
+
+
 def _submitted_email():
     return "email:" + services.normalise_email(request.form.get("email", ""))
 
@@ -53,17 +66,23 @@ def _submitted_email():
 @public
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+        return redirect(url_for("home.index"))
     form = LoginForm()
+    sso_only = ()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data, request.remote_addr)
+        sso_only = _sso_only(form.email.data)
+        user = services.authenticate(form.email.data, form.password.data, request.remote_addr,
+                                     admins_only=bool(sso_only))
         db.session.commit()
         if user is not None:
             login_user(user)
             flash(f"Signed in as {user.name}.", "success")
             return redirect(_safe_next(request.args.get("next")))
-        form.password.errors.append("The e-mail address or password is not right.")
-    return render_template("accounts/login.html", form=form)
+        if sso_only:
+            form.email.errors.append(_sso_only_message(form.email.data, sso_only))
+        else:
+            form.password.errors.append("The e-mail address or password is not right.")
+    return render_template("accounts/login.html", form=form, sso_only=sso_only)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -83,12 +102,16 @@ def logout():
 def register():
     """First step: the address. The same page follows whether or not the address has an account."""
     if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+        return redirect(url_for("home.index"))
     policy = services.registration_policy()
     if policy.mode == services.REGISTRATION_CLOSED:
         return render_template("accounts/register_closed.html"), 403
     form = RegisterForm()
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    sso_only = _sso_only(form.email.data) if valid else ()
+    if sso_only:
+        form.email.errors.append(_sso_only_message(form.email.data, sso_only))
+    elif valid:
         try:
             services.start_registration(
                 form.email.data, current_app.secret_key,
@@ -117,8 +140,11 @@ def finish_registration(token):
     if services.find_user_by_email(email) is not None:
         flash("This account has been created already. Sign in to use it.", "success")
         return redirect(url_for("accounts.login"))
+    if _sso_only(email):
+        flash(_sso_only_message(email, _sso_only(email)), "error")
+        return redirect(url_for("accounts.login"))
     if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+        return redirect(url_for("home.index"))
     form = FinishRegistrationForm(email)
     if form.validate_on_submit():
         try:
@@ -132,7 +158,7 @@ def finish_registration(token):
             db.session.commit()
             login_user(user)
             flash("Your account has been created and you are signed in.", "success")
-            return redirect(url_for("core.home"))
+            return redirect(url_for("home.index"))
     return render_template("accounts/register_finish.html", form=form, email=email)
 
 
@@ -143,14 +169,16 @@ def finish_registration(token):
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
+        sso_only = _sso_only(form.email.data)
         services.request_password_reset(
             form.email.data,
             lambda token: external_url("accounts.reset_password", token=token),
             current_app.config["LIT_RESET_TOKEN_MINUTES"],
             request.remote_addr,
+            admins_only=bool(sso_only),
         )
         db.session.commit()
-        return render_template("accounts/reset_sent.html", email=form.email.data)
+        return render_template("accounts/reset_sent.html", email=form.email.data, sso_only=sso_only)
     return render_template("accounts/forgot_password.html", form=form)
 
 

@@ -51,6 +51,8 @@ SENTENCES: dict[str, str] = {
     "registration.started": "Someone started registering",
     "registration.existing_address": "Someone tried to register again with the address of {subject}",
     "registration.policy_changed": "{actor} set registration to {d[mode]}",
+    "settings.catalogue_opened_to_visitors": "{actor} let visitors who are not signed in browse the courses",
+    "settings.catalogue_closed_to_visitors": "{actor} asked visitors to sign in before browsing the courses",
     "org_unit.created": "{actor} added the organisation unit {d[name]}",
     "sessions.imported": "{actor} scheduled {d[count]} session(s) from {d[file]}",
     "session.created": "{actor} scheduled the session {d[title]}",

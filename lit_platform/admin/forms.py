@@ -7,6 +7,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts.models import Role
 from ..accounts.services import REGISTRATION_MODES
+from ..core.textlimits import MaxChars
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -54,9 +55,13 @@ class OrgUnitForm(FlaskForm):
 class RegistrationPolicyForm(FlaskForm):
     mode = RadioField("Who may register", choices=choices(REGISTRATION_MODES.items()),
                       validators=[DataRequired("Choose who may register.")])
-    domains = TextAreaField("E-mail domains", validators=[Optional(), Length(max=2000)],
+    domains = TextAreaField("E-mail domains", validators=[Optional(), MaxChars(2000, "The list of domains")],
                             description="One per line, for example nhs.net or example.ac.uk. Sub-domains are "
                                         "included. Used only when registration is restricted to domains.")
+    visitors = RadioField("May visitors who have not signed in browse the courses?", choices=choices([
+        ("yes", "Yes: anyone may read the course catalogue and each course's description"),
+        ("no", "No: visitors are asked to sign in first")]), validators=[Optional()],
+        description="Modules, quizzes and tests always need an account.")
     submit = SubmitField("Save registration settings")
 
 
@@ -79,7 +84,7 @@ class CreateUserForm(FlaskForm):
 class ImportUsersForm(FlaskForm):
     file = FileField("CSV file", validators=[FileRequired("Choose a CSV file.")],
                      description="UTF-8, with the header email,name,roles,org_unit. Roles are separated by ';' "
-                                 "(learner, librarian, manager, admin; learner when empty). A unit is a path such "
+                                 "(learner, librarian, manager, admin, author; learner when empty). A unit is a path such "
                                  "as 'Faculty of Health / Nursing'. If any row has a problem, nothing is imported.")
     create_units = BooleanField("Create organisation units that do not exist yet",
                                 description="Otherwise a unit the file names that does not exist is an error, so "

@@ -157,10 +157,12 @@ def units():
 @admin_only
 def registration():
     policy = accounts.registration_policy()
-    form = RegistrationPolicyForm(data={"mode": policy.mode, "domains": "\n".join(policy.domains)})
+    form = RegistrationPolicyForm(data={"mode": policy.mode, "domains": "\n".join(policy.domains),
+                                        "visitors": "yes" if accounts.visitors_may_browse() else "no"})
     if form.validate_on_submit():
         try:
-            accounts.set_registration_policy(form.mode.data, (form.domains.data or "").split(), current_user)
+            accounts.set_registration_policy(form.mode.data, (form.domains.data or "").split(), current_user,
+                                             visitors_may_browse={"yes": True, "no": False}.get(form.visitors.data))
         except accounts.AccountError as error:
             form.domains.errors.append(str(error))
         else:

@@ -125,11 +125,15 @@ def add_demo_course_results(echo=print) -> None:
 
 
 def add_demo_session_results(session, echo=print) -> None:
-    """A past walk-in workshop: 12 anonymous participants, one who joined late, one shared code."""
+    """A past walk-in workshop: 12 anonymous participants, one who joined late, one shared code.
+
+    The session is evaluated with the pre/post test of the course it teaches; without one, it has none."""
     from .models import Instrument
 
-    instrument = db.session.scalar(select(Instrument).where(Instrument.course_id == session.course_id)) \
-        if session.course_id else db.session.scalar(select(Instrument).order_by(Instrument.id))
+    if session.course_id is None:
+        return
+    instrument = db.session.scalar(select(Instrument).join(Course, Course.assessment_key == Instrument.key)
+                                   .where(Course.id == session.course_id))
     if instrument is None:
         return
     rng = random.Random(7)

@@ -12,6 +12,7 @@ from ..bookings import queries as booking_queries
 from ..bookings.models import Session
 from ..bookings.qr import qr_svg
 from ..core.exports import csv_response
+from ..core.small_groups import suppressor
 from ..courses import queries as course_queries
 from ..extensions import db, limiter
 from ..security import login_required, public, roles_required
@@ -65,13 +66,15 @@ def session_tests(session_id):
     instrument = next(iter(points.values())).instrument if points else None
     results = queries.context_results(session_id=session.id) if points else None
     with_names = _may_see_names()
+    hide = suppressor()
     return render_template(
         "assessments/session_tests.html", session=session, points=points, counts=counts, open_point=open_point,
         join_url=join_url, point_url=point_url, qr=qr, instrument=instrument,
         form=_instrument_form(session, points), answered=any(c.started for c in counts.values()),
         phase_names=PHASE_NAMES, results=results, with_names=with_names,
         rows=live_queries.participant_rows(results, with_names) if results else [],
-        outcome_texts=live_queries.outcome_texts(instrument),
+        outcome_texts=live_queries.outcome_texts(instrument), small_groups=hide,
+        shown_phases=queries.phases_to_show(results, hide) if results else set(),
         csv_url=url_for("assessments.session_pairs_csv", session_id=session.id))
 
 
@@ -161,7 +164,9 @@ def session_screen(session_id):
 @staff_only
 def session_pairs_csv(session_id):
     session = booking_queries.session_for_staff(session_id, current_user)
-    rows = queries.pairs_csv_rows(queries.context_results(session_id=session.id), with_names=_may_see_names())
+    results = queries.context_results(session_id=session.id)
+    rows = queries.pairs_csv_rows(results, with_names=_may_see_names(),
+                                  shown_phases=queries.phases_to_show(results, suppressor()))
     return csv_response(rows[0], rows[1:], f"session-{session.id}-pre-post-pairs.csv")
 
 
@@ -175,9 +180,11 @@ def course_summary(slug):
     instrument = next(iter(points.values())).instrument if points else None
     results = queries.context_results(course_id=course.id)
     with_names = _may_see_names()
+    hide = suppressor()
     return render_template("assessments/course_summary.html", course=course, instrument=instrument, results=results,
                            with_names=with_names, rows=live_queries.participant_rows(results, with_names),
-                           outcome_texts=live_queries.outcome_texts(instrument),
+                           outcome_texts=live_queries.outcome_texts(instrument), small_groups=hide,
+                           shown_phases=queries.phases_to_show(results, hide),
                            csv_url=url_for("assessments.course_pairs_csv", slug=course.slug))
 
 
@@ -186,7 +193,9 @@ def course_summary(slug):
 @staff_only
 def course_pairs_csv(slug):
     course = course_queries.course_by_slug(slug)
-    rows = queries.pairs_csv_rows(queries.context_results(course_id=course.id), with_names=_may_see_names())
+    results = queries.context_results(course_id=course.id)
+    rows = queries.pairs_csv_rows(results, with_names=_may_see_names(),
+                                  shown_phases=queries.phases_to_show(results, suppressor()))
     return csv_response(rows[0], rows[1:], f"course-{course.slug}-pre-post-pairs.csv")
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from flask import abort, current_app
 from sqlalchemy import func, select
 
+from ..bookings.models import Session
 from ..config import pseudonym_key
 from ..courses.models import Course
 from ..extensions import db
@@ -173,8 +174,20 @@ def _confidence_table(paired: list[ParticipantResult], entries: dict[int, Assess
             for key, v in sorted(ratings.items())]
 
 
-def pairs_csv_rows(results: ContextResults, with_names: bool) -> list[list]:
-    """One row per participant: pseudonym (names only for viewers with rights to them), scores, status."""
+def phases_to_show(results: ContextResults, hide) -> set[str]:
+    """The phases whose scores may be shown (`hide` is the small-group Suppressor): those at least the
+    minimum group took, so that no score comes from a handful of people."""
+    taken: dict[str, int] = {}
+    for result in results.participants.values():
+        for phase in result.counted:
+            taken[phase] = taken.get(phase, 0) + 1
+    return {phase for phase, people in taken.items() if hide.enough(people)}
+
+
+def pairs_csv_rows(results: ContextResults, with_names: bool, shown_phases: set[str]) -> list[list]:
+    """One row per participant: pseudonym (names only for viewers with rights to them), scores, status.
+
+    A phase not in `shown_phases` (too few took it) has its scores left empty."""
     header = ["participant"] + (["name", "email"] if with_names else []) + [
         "anonymous", "status", "pre_score_percent", "pre_form", "pre_complete", "post_score_percent", "post_form",
         "post_complete", "delayed_score_percent", "repeated_attempts"]
@@ -188,10 +201,12 @@ def pairs_csv_rows(results: ContextResults, with_names: bool) -> list[list]:
         for phase in ("pre", "post"):
             counted = result.counted.get(phase)
             entry = results.entries.get(counted.attempt_id) if counted else None
-            row += [f"{counted.score * 100:.1f}" if counted else "", (entry.form or "") if entry else "",
+            score = f"{counted.score * 100:.1f}" if counted and phase in shown_phases else ""
+            row += [score, (entry.form or "") if entry else "",
                     ("yes" if counted.complete else "no") if counted else ""]
         delayed = result.counted.get("delayed")
-        row += [f"{delayed.score * 100:.1f}" if delayed else "", sum(result.repeated.values())]
+        row += [f"{delayed.score * 100:.1f}" if delayed and "delayed" in shown_phases else "",
+                sum(result.repeated.values())]
         rows.append(row)
     return rows
 
@@ -268,3 +283,38 @@ def in_progress_entry(participant: Participant | None, point: AssessmentPoint | 
         select(AssessmentAttempt).join(Attempt, Attempt.id == AssessmentAttempt.attempt_id)
         .where(AssessmentAttempt.participant_id == participant.id, AssessmentAttempt.point_id == point.id,
                Attempt.status == "in_progress"))
+
+
+PHASE_NAMES = {"pre": "Before", "post": "After", "delayed": "Follow-up"}
+
+
+def score_shown(phase: str, phases_taken: set[str]) -> bool:
+    """Whether a learner sees the score of their own test: the pre-test's only once the post-test is in
+    (they are read side by side; before that the pre-test is a baseline, not a mark)."""
+    return phase != "pre" or "post" in phases_taken
+
+
+@dataclass(frozen=True)
+class TakenTest:
+    context: str
+    phase: str
+    submitted_at: object
+    #: False while the learner may not see the score yet (see score_shown)
+    shown: bool
+    percent: float | None
+
+
+def tests_taken(user) -> list[TakenTest]:
+    """The user's own handed-in pre/post/follow-up tests in courses and sessions, latest first."""
+    found = []
+    for participant in db.session.scalars(select(Participant).where(Participant.user_id == user.id)):
+        counted = _counted_entries(participant)
+        if participant.course_id:
+            context = db.session.get(Course, participant.course_id).title
+        else:
+            context = db.session.get(Session, participant.session_id).title
+        for phase, entry in counted.items():
+            shown = score_shown(phase, set(counted))
+            found.append(TakenTest(context, PHASE_NAMES.get(phase, phase), entry.attempt.submitted_at, shown,
+                                   entry.attempt.percent if shown else None))
+    return sorted(found, key=lambda t: t.submitted_at, reverse=True)

@@ -24,7 +24,7 @@ OWNED = "assessment_entries"
 
 #: pages with a participant's own answers: an anonymous walk-in on a shared computer is not signed in, so
 #: the site-wide no-store for signed-in users does not cover them
-PRIVATE_ENDPOINTS = {"assessments.take", "assessments.autosave", "assessments.done"}
+PRIVATE_ENDPOINTS = {"assessments.take", "assessments.autosave", "assessments.done", "assessments.hand_in"}
 
 
 @bp.after_request
@@ -86,7 +86,11 @@ def take(entry_id):
     if request.method == "POST":
         try:
             errors = _save_answers(entry, request.form)
-            if request.form.get("hand_in") and not errors:
+            hand_in = request.form.get("hand_in") and not errors
+            if hand_in and quiz_attempts.answered_summary(entry.attempt.responses).unanswered:
+                db.session.commit()
+                return redirect(url_for("assessments.hand_in", entry_id=entry.id))
+            if hand_in:
                 services.submit(entry, _owner(entry))
         except UnknownAnswer:
             db.session.rollback()
@@ -105,7 +109,28 @@ def take(entry_id):
             flash("Your answers are saved. Hand them in when you have finished.", "success")
             return redirect(url_for("assessments.take", entry_id=entry.id))
     return render_template("assessments/take.html", entry=entry, attempt=entry.attempt, errors=errors,
-                           get_type=get_type, answers=request.form if errors else None)
+                           get_type=get_type, answers=request.form if errors else None,
+                           submitted=request.form if errors else None,
+                           summary=quiz_attempts.answered_summary(entry.attempt.responses))
+
+
+@bp.route("/assessments/attempts/<int:entry_id>/hand-in", methods=["GET", "POST"])
+@public
+def hand_in(entry_id):
+    """Before handing in with questions unanswered: how many, which, and the choice to go back (GET);
+    hand in the saved answers as they are (POST)."""
+    entry = _own_entry(entry_id)
+    if entry.attempt.status != "in_progress":
+        return redirect(url_for("assessments.done", entry_id=entry.id))
+    if request.method == "POST":
+        try:
+            services.submit(entry, _owner(entry))
+        except (AssessmentError, AttemptError) as error:
+            flash(str(error), "error")
+        db.session.commit()
+        return redirect(url_for("assessments.done", entry_id=entry.id))
+    return render_template("assessments/hand_in.html", entry=entry,
+                           summary=quiz_attempts.answered_summary(entry.attempt.responses))
 
 
 @bp.route("/assessments/attempts/<int:entry_id>/answers/<key>", methods=["POST"])

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from ..accounts.models import User
 from ..accounts.services import create_user, find_user_by_email
 from ..core.types import utcnow
+from ..courses.models import Course
 from ..extensions import db
 from . import services
 from .models import Booking, Session, SurveyResponse
@@ -16,6 +17,8 @@ from .settings import zone_name
 from .times import to_local
 
 MARKER = "Searching PubMed: a practical introduction"
+#: the course the past session teaches, whose pre/post test it uses
+MARKER_COURSE = "searching"
 EXTRA_LEARNERS = [("sam.patel@example.org", "Sam Patel"), ("jo.okafor@example.org", "Jo Okafor"),
                   ("ria.evans@example.org", "Ria Evans"), ("tom.nguyen@example.org", "Tom Nguyen"),
                   ("ada.murphy@example.org", "Ada Murphy")]
@@ -38,10 +41,12 @@ def add_demo_sessions(echo=print) -> None:
     people = [find_user_by_email(email) or create_user(email, name, None, ["learner"], learner.org_unit)
               for email, name in EXTRA_LEARNERS]
     today = to_local(utcnow(), zone_name()).date()
+    searching = db.session.scalar(select(Course.id).where(Course.slug == MARKER_COURSE))
 
     # Past: everyone came (one was late, one absent), and some gave feedback.
     past, _ = services.create_session(_data(
-        MARKER, today + timedelta(days=1), time(10), 90, 12, librarian, location="Library training room 1",
+        MARKER, today + timedelta(days=1), time(10), 90, 12, librarian, course_id=searching,
+        location="Library training room 1",
         description="Build a search with **MeSH** and free-text terms, then save it and set up an alert."),
         librarian)
     db.session.flush()

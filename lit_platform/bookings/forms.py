@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, IntegerField, RadioField, SelectField,
                      StringField, SubmitField, TextAreaField, TimeField)
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, NumberRange, Optional
 
 from ..admin.forms import CheckboxesField, choices
+from ..core.textlimits import MaxChars
 from .models import FREQUENCIES, MODES
 from .services import MAX_CAPACITY, SessionData
 
@@ -18,8 +19,8 @@ def _strip(value):
 
 
 class SessionForm(FlaskForm):
-    title = StringField("Title", filters=[_strip], validators=[DataRequired("Enter a title."), Length(max=255)])
-    description = TextAreaField("Description", filters=[_strip], validators=[Optional(), Length(max=20000)],
+    title = StringField("Title", filters=[_strip], validators=[DataRequired("Enter a title."), MaxChars(255)])
+    description = TextAreaField("Description", filters=[_strip], validators=[Optional(), MaxChars(20000)],
                                 description=MARKDOWN_HINT)
     course = SelectField("Linked course", coerce=int, validators=[Optional()],
                          description="Learners see a link to the course on the session's page.")
@@ -32,9 +33,9 @@ class SessionForm(FlaskForm):
     end_time = TimeField("Ends at", validators=[InputRequired("Enter the end time, for example 15:30.")])
     mode = RadioField("How people take part", choices=choices(MODES.items()), default="in_person",
                       validators=[DataRequired("Choose in person, online or hybrid.")])
-    location = StringField("Place", filters=[_strip], validators=[Optional(), Length(max=500)],
+    location = StringField("Place", filters=[_strip], validators=[Optional(), MaxChars(500)],
                            description="Room and building, for in-person and hybrid sessions.")
-    online_url = StringField("Link for joining online", filters=[_strip], validators=[Optional(), Length(max=1000)],
+    online_url = StringField("Link for joining online", filters=[_strip], validators=[Optional(), MaxChars(1000)],
                              description="Shown only to learners with a confirmed place, and in their calendar entry.")
     capacity = IntegerField("Places", default=20, validators=[InputRequired("Give the number of places."),
                                                                NumberRange(1, MAX_CAPACITY)])
@@ -82,27 +83,27 @@ class AddLearnerForm(FlaskForm):
 
 
 class RemoveForm(FlaskForm):
-    reason = StringField("Reason (sent to the learner)", filters=[_strip], validators=[Optional(), Length(max=500)])
+    reason = StringField("Reason (sent to the learner)", filters=[_strip], validators=[Optional(), MaxChars(500)])
     submit = SubmitField("Remove")
 
 
 class MessageForm(FlaskForm):
-    subject = StringField("Subject", filters=[_strip], validators=[DataRequired("Enter a subject."), Length(max=150)])
+    subject = StringField("Subject", filters=[_strip], validators=[DataRequired("Enter a subject."), MaxChars(150)])
     body = TextAreaField("Message", filters=[_strip], validators=[DataRequired("Write the message."),
-                                                                   Length(max=10000)])
+                                                                   MaxChars(10000)])
     include_waitlist = BooleanField("Send it to the waiting list too")
     submit = SubmitField("Send message")
 
 
 class CancelSessionForm(FlaskForm):
     reason = TextAreaField("Reason (sent to everyone booked and waiting)", filters=[_strip],
-                           validators=[Optional(), Length(max=2000)])
+                           validators=[Optional(), MaxChars(2000)])
     submit = SubmitField("Cancel the session and tell everyone")
 
 
 class CheckInForm(FlaskForm):
     code = StringField("Check-in code", filters=[_strip],
-                       validators=[DataRequired("Enter the code shown by the facilitator."), Length(max=12)],
+                       validators=[DataRequired("Enter the code shown by the facilitator."), MaxChars(12)],
                        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"})
     submit = SubmitField("Check in")
 
@@ -119,14 +120,14 @@ class SurveyForm(FlaskForm):
                                  choices=choices([("yes", "Yes"), ("no", "No")]),
                                  validators=[DataRequired("Say whether you would recommend it.")])
     comment = TextAreaField("Anything else you would like to tell us? (optional)", filters=[_strip],
-                            validators=[Optional(), Length(max=4000)])
+                            validators=[Optional(), MaxChars(4000)])
     submit = SubmitField("Send feedback")
 
 
 class ApiTokenForm(FlaskForm):
     name = StringField("Name of the new token", filters=[_strip],
                        validators=[DataRequired("Give the token a name, such as the system that will use it."),
-                                   Length(max=100)],
+                                   MaxChars(100)],
                        description="For example “Library dashboard”, so that you know which token to revoke.")
     submit = SubmitField("Create token")
 

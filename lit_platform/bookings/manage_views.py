@@ -13,6 +13,7 @@ from ..accounts.queries import org_units_in_order
 from ..accounts.services import find_user_by_email
 from ..admin.forms import choices
 from ..core.exports import csv_response
+from ..core.small_groups import suppressor
 from ..core.types import utcnow
 from ..extensions import db
 from ..security import roles_required
@@ -156,8 +157,8 @@ def _session_page(session, add_form, remove_form, status=200):
     grouped = queries.bookings_by_status(session.id)
     return render_template(
         "bookings/manage/session.html", session=session, grouped=grouped, add_form=add_form, remove_form=remove_form,
-        survey=queries.survey_summary(session.id), form=ButtonForm(), later=queries.later_in_series(session),
-        attendance=ATTENDANCE,
+        survey=queries.survey_summary(session.id), small_groups=suppressor(), form=ButtonForm(),
+        later=queries.later_in_series(session), attendance=ATTENDANCE,
         checkin_open=rules.checkin_open(utcnow(), session.starts_at, session.ends_at)), status
 
 

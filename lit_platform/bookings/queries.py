@@ -133,6 +133,12 @@ def booking_of(session_id: int, user_id: int) -> Booking | None:
     return db.session.scalar(select(Booking).where(Booking.session_id == session_id, Booking.user_id == user_id))
 
 
+def own_confirmed_booking(booking_id: int, user_id: int) -> Booking | None:
+    """The booking if it is this user's and holds a place (the only bookings with a calendar entry)."""
+    return db.session.scalar(select(Booking).where(Booking.id == booking_id, Booking.user_id == user_id,
+                                                   Booking.status == "confirmed"))
+
+
 def counts(session_id: int) -> tuple[int, int]:
     rows_ = dict(db.session.execute(select(Booking.status, func.count()).where(Booking.session_id == session_id)
                                     .group_by(Booking.status)).all())
@@ -213,7 +219,7 @@ class SurveySummary:
 
 
 def survey_summary(session_id: int) -> SurveySummary:
-    """Counts of each answer, worked out in the database."""
+    """Counts of each answer, worked out in the database; comments hidden from reports are left out."""
     def distribution(column):
         found = dict(db.session.execute(select(column, func.count()).where(SurveyResponse.session_id == session_id)
                                         .group_by(column)).all())
@@ -222,7 +228,8 @@ def survey_summary(session_id: int) -> SurveySummary:
     total, yes = db.session.execute(select(func.count(), func.count().filter(SurveyResponse.would_recommend.is_(True)))
                                     .where(SurveyResponse.session_id == session_id)).one()
     comments = list(db.session.scalars(select(SurveyResponse.comment).where(
-        SurveyResponse.session_id == session_id, SurveyResponse.comment != "").order_by(SurveyResponse.id)))
+        SurveyResponse.session_id == session_id, SurveyResponse.comment != "",
+        SurveyResponse.comment_hidden.is_(False)).order_by(SurveyResponse.id)))
     return SurveySummary(total, distribution(SurveyResponse.usefulness), distribution(SurveyResponse.confidence),
                          yes or 0, comments)
 

@@ -99,13 +99,20 @@ def book(session_id):
     return redirect(url_for("bookings.session", session_id=session_id))
 
 
-@bp.route("/sessions/<int:session_id>/cancel", methods=["POST"])
+@bp.route("/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
 @throttles.booking
 @login_required
 def cancel(session_id):
+    """GET asks the learner to confirm on a page of its own (no script needed); POST cancels."""
     booking = queries.booking_of(session_id, current_user.id)
-    if booking is None:
+    if booking is None or not booking.is_active:
         abort(404)
+    form = ButtonForm()
+    if request.method == "GET":
+        session = booking.session
+        return render_template(
+            "bookings/cancel.html", session=session, booking=booking, form=form,
+            can_cancel=rules.can_cancel(utcnow(), session.starts_at, services.cutoff_hours(session), booking.status))
     try:
         services.cancel_booking(booking.id, current_user)
     except services.BookingError as error:
@@ -124,6 +131,17 @@ def my_bookings():
     return render_template("bookings/my_bookings.html", upcoming=upcoming, past=past,
                            positions=queries.waitlist_positions(current_user),
                            surveyed=queries.surveyed_session_ids(current_user), now=utcnow())
+
+
+@bp.route("/bookings/<int:booking_id>/calendar.ics")
+@login_required
+def booking_calendar(booking_id):
+    """The calendar entry of one of the learner's own places: the same UID and sequence as the e-mailed one."""
+    booking = queries.own_confirmed_booking(booking_id, current_user.id)
+    if booking is None:
+        abort(404)
+    text = build_calendar([messages.booking_event(booking)], zone_name())
+    return _calendar_response(text, f"session-{booking.session_id}.ics", attachment=True)
 
 
 @bp.route("/sessions/<int:session_id>/check-in", methods=["GET", "POST"])
@@ -224,9 +242,11 @@ def revoke_api_token(token_id):
     return redirect(url_for("bookings.connections"))
 
 
-def _calendar_response(text: str, filename: str) -> Response:
+def _calendar_response(text: str, filename: str, attachment: bool = False) -> Response:
+    disposition = "attachment" if attachment else "inline"
     return Response(text, mimetype="text/calendar",
-                    headers={"Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "no-store"})
+                    headers={"Content-Disposition": f'{disposition}; filename="{filename}"',
+                             "Cache-Control": "no-store"})
 
 
 @bp.route("/feeds/<token>.ics")

@@ -3,7 +3,7 @@
 SQLite is copied with its online backup API inside one read transaction, so the copy is the
 database as it was at one instant, whatever the app servers write meanwhile (WAL lets them carry
 on). PostgreSQL is copied with `pg_dump --format=custom` and brought back with `pg_restore` by hand
-(README, "Backups"). Every expected failure raises BackupError with a message that names the file,
+(docs/backups.md). Every expected failure raises BackupError with a message that names the file,
 says what is wrong and what to do; the `lit backup` and `lit restore` commands print it.
 """
 from __future__ import annotations
@@ -116,8 +116,8 @@ def sqlite_path(url_or_path: str | os.PathLike) -> Path:
         return Path(text).resolve()
     url = sa.engine.make_url(text)
     if url.get_backend_name() != "sqlite":
-        raise BackupError(f"The database is {url.get_backend_name()}, not SQLite; see the README's "
-                          "Backups section.")
+        raise BackupError(f"The database is {url.get_backend_name()}, not SQLite; see "
+                          "docs/backups.md.")
     if not url.database or url.database == ":memory:" or url.database.startswith("file::memory:"):
         raise BackupError("The database is in memory, so there is no file to back up or restore; set "
                           "LIT_DATABASE_URL to an SQLite file.")
@@ -321,7 +321,7 @@ def backup_postgresql(url: str, target: str | os.PathLike, *, force: bool = Fals
         raise BackupError("The database is PostgreSQL, which lit backup copies with pg_dump and checks with "
                           "pg_restore, and they are not on PATH. Install the PostgreSQL client tools (Debian: "
                           "apt-get install postgresql-client, the same major version as the server), or run "
-                          "pg_dump as the README's Backups section shows.")
+                          "pg_dump as docs/backups.md shows.")
     target = Path(target).resolve()
     _check_writable_target(target, force)
     libpq_url, password = _libpq_url(url)

@@ -8,12 +8,25 @@ from pathlib import Path
 
 from flask import Response, current_app
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\u2212")
+#: what makes a spreadsheet program take a cell for a formula
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _is_number_text(text: str) -> bool:
+    try:
+        float(text.removesuffix("%"))
+    except ValueError:
+        return False
+    return True
 
 
 def neutralise(value):
-    """Stop a spreadsheet from running a cell as a formula (CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    """Stop a spreadsheet from running a cell as a formula (CSV injection): every CSV cell passes through here.
+
+    Only text that starts like a formula is changed (an apostrophe in front, which spreadsheets keep
+    as text); numbers, and text that is a plain number such as "-0.20" or "-5%", are left alone.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _is_number_text(value):
         return "'" + value
     return value
 
@@ -36,7 +49,9 @@ def csv_response(header: list[str], rows, filename: str) -> Response:
 
 
 def html_to_pdf(html: str) -> bytes:
-    """Render HTML to PDF with WeasyPrint; only this site's static files may be loaded (no network)."""
+    """Render HTML to a tagged, accessible PDF (PDF/UA-1) with WeasyPrint; only this site's static files may be
+    loaded (no network). The HTML gives the language (html lang), the title (<title>), the reading order
+    (the source order) and each figure's alternative text (img alt, or an inline SVG's <title>)."""
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -51,4 +66,4 @@ def html_to_pdf(html: str) -> bytes:
             mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
 
-    return HTML(string=html, base_url="file:///", url_fetcher=StaticOnly()).write_pdf()
+    return HTML(string=html, base_url="file:///", url_fetcher=StaticOnly()).write_pdf(pdf_variant="pdf/ua-1")

@@ -1,18 +1,9 @@
-"""Home pages and small site-wide routes."""
+"""Small site-wide routes: the accessibility statement, health checks, the idle-timeout keepalive."""
 from flask import Blueprint, jsonify, render_template
-from flask_login import current_user
 
 from ..security import login_required, public
 
 bp = Blueprint("core", __name__)
-
-
-@bp.route("/")
-@public
-def home():
-    if not current_user.is_authenticated:
-        return render_template("core/welcome.html")
-    return render_template("core/home.html")
 
 
 @bp.route("/session/keepalive", methods=["POST"])

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import datetime
 
 from flask import abort
 from sqlalchemy import String, and_, bindparam, cast, func, or_, select, type_coerce
+from sqlalchemy.orm import joinedload
 
 from ..core.types import UTCDateTime
 
@@ -104,8 +106,9 @@ def course_visit(slug: str, user) -> CourseVisit:
     return visit
 
 
-def my_learning(user) -> list[tuple[Enrolment, int, int]]:
-    """The user's enrolments with (modules completed, required modules), in one query."""
+@cache
+def _my_learning_query():
+    """Built once with a bound user id: building the statement cost more than running it."""
     done = (select(func.count()).select_from(ModuleProgress).join(Module)
             .where(Module.course_id == Enrolment.course_id, ModuleProgress.user_id == Enrolment.user_id,
                    ModuleProgress.completed_at.is_not(None), Module.is_retired.is_(False))
@@ -113,8 +116,16 @@ def my_learning(user) -> list[tuple[Enrolment, int, int]]:
     total = (select(func.count()).select_from(Module)
              .where(Module.course_id == Enrolment.course_id, Module.is_retired.is_(False), Module.is_required.is_(True))
              .correlate(Enrolment).scalar_subquery())
-    rows = db.session.execute(select(Enrolment, done, total).where(Enrolment.user_id == user.id)
-                              .order_by(Enrolment.completed_at.is_not(None), Enrolment.enrolled_at.desc())).all()
+    # Only the course columns the page shows: a course row also carries its description, reading and glossary.
+    course = joinedload(Enrolment.course).load_only(Course.slug, Course.title, Course.assessment_key, Course.pretest,
+                                                     Course.delayed_post_weeks)
+    return (select(Enrolment, done, total).where(Enrolment.user_id == bindparam("user_id")).options(course)
+            .order_by(Enrolment.completed_at.is_not(None), Enrolment.enrolled_at.desc()))
+
+
+def my_learning(user) -> list[tuple[Enrolment, int, int]]:
+    """The user's enrolments with (modules completed, required modules), in one query."""
+    rows = db.session.execute(_my_learning_query(), {"user_id": user.id}).all()
     return [(enrolment, d, t) for enrolment, d, t in rows]
 
 

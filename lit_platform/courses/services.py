@@ -51,14 +51,24 @@ def open_module(module: Module, user, now: datetime | None = None) -> ModuleProg
     return progress
 
 
+def completion_blocker(quiz, user, passed: bool | None = None) -> str | None:
+    """What the learner must still do before a module with this quiz can be marked complete, or None if
+    nothing. `quiz` is the module's quiz (or a row with its id, title and pass_mark), None when it has none;
+    `passed` is has_passed(quiz, user) where the caller has read it already.
+    The module page shows the button by this rule and complete_module refuses by it."""
+    if quiz is None or (has_passed(quiz, user) if passed is None else passed):
+        return None
+    if quiz.pass_mark is not None:
+        return f"Pass the quiz “{quiz.title}” ({quiz.pass_mark:g}% or more) to complete this module."
+    return f"Take the quiz “{quiz.title}” to complete this module."
+
+
 def complete_module(module: Module, user, now: datetime | None = None) -> Enrolment:
     """Mark a module done; its quiz must be taken (and passed, if it has a pass mark) first."""
     now = now or utcnow()
-    if module.quiz is not None and not has_passed(module.quiz, user):
-        if module.quiz.pass_mark is not None:
-            raise CourseError(f"Pass the quiz “{module.quiz.title}” ({module.quiz.pass_mark:g}% or more) "
-                              "to complete this module.")
-        raise CourseError(f"Take the quiz “{module.quiz.title}” to complete this module.")
+    blocker = completion_blocker(module.quiz, user)
+    if blocker:
+        raise CourseError(blocker)
     progress = open_module(module, user, now)
     if progress.completed_at is None:
         progress.completed_at = now

@@ -1,21 +1,25 @@
 """The course catalogue, course and module pages, progress, certificates."""
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
 
 from .. import throttles
+from ..assessments import queries as assessment_queries
 from ..accounts.models import Role
 from ..accounts.queries import org_units_in_order
+from ..accounts.services import visitors_may_browse
 from ..core.database import start_write_transaction
 from ..core.exports import csv_response, download, html_to_pdf
 from ..core.types import utcnow
 from ..extensions import db
-from ..quizzes.queries import quiz_summary
-from ..security import login_required, public, roles_required
+from ..quizzes.queries import quiz_for_learner
+from ..security import login_required, public, public_when, roles_required
 from . import queries, services
+from .files import file_from_sources
 from .importer import COURSES_URL
 from .loader import SLUG
 from .models import Module
@@ -23,10 +27,16 @@ from .outline import course_outline
 
 bp = Blueprint("courses", __name__)
 IMAGE_SUFFIXES = {".svg", ".png", ".jpg", ".jpeg", ".webp", ".gif"}
+#: an SVG opened at its own URL is a document: nothing in it may run or load anything
+IMAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
+
+
+#: the catalogue and course pages: open to visitors unless an administrator asks them to sign in first
+browsable = public_when(visitors_may_browse)
 
 
 @bp.route(COURSES_URL)
-@login_required
+@browsable
 def catalogue():
     args = request.args
     courses = queries.catalogue(args.get("q", "").strip()[:100], args.get("topic", ""), args.get("audience", ""),
@@ -36,15 +46,17 @@ def catalogue():
 
 
 @bp.route(f"{COURSES_URL}/<slug>")
-@login_required
+@browsable
 def course(slug):
     course = queries.course_by_slug(slug)
+    if not current_user.is_authenticated:
+        return render_template("courses/course.html", course=course, enrolment=None, done=set())
     return render_template("courses/course.html", course=course, enrolment=queries.enrolment_of(course, current_user),
                            done=queries.completed_module_ids(course, current_user))
 
 
 @bp.route(f"{COURSES_URL}/<slug>/glossary")
-@login_required
+@browsable
 def glossary(slug):
     course = queries.course_by_slug(slug)
     if not course.glossary:
@@ -79,9 +91,12 @@ def module(slug, module_slug):
         services.open_module(db.session.get(Module, module.id), current_user)
         db.session.commit()
     previous, next_module = course.neighbours(module)
+    quiz = quiz_for_learner(module.quiz_id, current_user) if module.quiz_id else None
+    completed_at = visits.completed.get(module.id)
+    blocker = None if completed_at or quiz is None else services.completion_blocker(quiz, current_user, quiz.passed)
     return render_template("courses/module.html", course=course, module=module,
-                           completed_at=visits.completed.get(module.id), done=set(visits.completed),
-                           quiz=quiz_summary(module.quiz_id) if module.quiz_id else None,
+                           completed_at=completed_at, done=set(visits.completed), quiz=quiz,
+                           last_attempt=quiz.last_attempt if quiz else None, blocker=blocker,
                            previous=previous, next=next_module)
 
 
@@ -110,19 +125,27 @@ def complete(slug, module_slug):
 @bp.route(f"{COURSES_URL}/<slug>/files/<path:filename>")
 @public
 def course_file(slug, filename):
-    """Images shipped in a course folder (only images/, only image types)."""
+    """Course images (only images/, only image types): from the course's folder, or from another file source."""
     root = Path(current_app.config["LIT_COURSES_PATH"]).resolve() / slug
     # A course slug, never "." or ".." (which would reach the folders around the course folders).
     if not SLUG.match(slug) or not filename.startswith("images/") \
             or Path(filename).suffix.lower() not in IMAGE_SUFFIXES:
         abort(404)
+    if not (root / "course.yaml").is_file():
+        content = file_from_sources(slug, filename)
+        if content is not None:
+            response = current_app.response_class(content, mimetype=mimetypes.guess_type(filename)[0])
+            response.headers["Content-Security-Policy"] = IMAGE_POLICY
+            response.cache_control.public, response.cache_control.max_age = True, 300
+            return response
     return send_from_directory(root, filename, max_age=3600)
 
 
 @bp.route("/learning")
 @login_required
 def my_learning():
-    return render_template("courses/my_learning.html", rows=queries.my_learning(current_user), now=utcnow())
+    return render_template("courses/my_learning.html", rows=queries.my_learning(current_user), now=utcnow(),
+                           tests=assessment_queries.tests_taken(current_user))
 
 
 def _completed_enrolment(slug):

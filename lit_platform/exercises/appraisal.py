@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from ..core import textlimits
+
 ANSWERS = {"yes": "Yes", "no": "No", "cant_tell": "Can't tell"}
 
 
@@ -115,11 +117,14 @@ def validate(spec: dict) -> list[str]:
 def read_response(spec: dict, values: dict[str, tuple[str, str]]) -> dict | None:
     """Form values {item key: (answer, reason)} to the stored response; unknown answers are refused."""
     response = {}
-    for item in spec["items"]:
+    for n, item in enumerate(spec["items"], 1):
         answer, reason = values.get(item["key"], ("", ""))
+        too_long = textlimits.too_long(f"Your reason for item {n}", (reason or "").strip(), textlimits.REASON)
+        if too_long:
+            raise ValueError(too_long)
         answer, reason = (answer or "").strip(), " ".join((reason or "").split())
         if answer and answer not in ANSWERS:
             raise ValueError("Answer each checklist item with Yes, No or Can't tell.")
         if answer or reason:
-            response[item["key"]] = {"answer": answer or None, "why": reason[:2000]}
+            response[item["key"]] = {"answer": answer or None, "why": reason}
     return response or None

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..core import textlimits
+
 MOVES = {
     "stop": ("Stop", "Before you react or share: what do you notice, and what do you already know?"),
     "investigate": ("Investigate the source", "Who is behind this, and what do others say about them?"),
@@ -91,7 +93,10 @@ def read_response(spec: dict, form) -> dict | None:
         finding = form.get(f"{key}.finding", "")
         if finding and finding not in {str(n) for n in range(1, len(move.get("findings") or []) + 1)}:
             raise ValueError("Choose what you found from the options shown.")
-        notes = form.get(f"{key}.notes", "").strip()[:4000]
+        notes = textlimits.normalise_newlines(form.get(f"{key}.notes", "")).strip()
+        too_long = textlimits.too_long(f"Your notes on “{MOVES.get(key, (key,))[0]}”", notes, textlimits.NOTES)
+        if too_long:
+            raise ValueError(too_long)
         if actions or finding or notes:
             moves[key] = {"actions": actions, "finding": finding or None, "notes": notes}
     verdict = form.get("verdict", "")

@@ -131,7 +131,8 @@ class SearchStrategy(PerformanceType):
 
     @staticmethod
     def check_summary(review) -> str:
-        """One sentence for the status region, announced when the checks change."""
+        """One sentence (Markdown, formatted like the checks themselves) for the status region, announced
+        when the checks change."""
         if review is None or not review.parsed.lines:
             return "Nothing to check yet: write your search first."
         errors = sum(1 for f in review.findings if f.severity == "error")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
+from ..core import textlimits
 from .search_syntax import SYNTAXES, Finding, Group, ParsedSearch, Term, parse_search, translate
 
 FRAMEWORKS = {
@@ -448,10 +449,20 @@ def read_response(spec: dict, form) -> dict | None:
         raise ValueError("Choose one of the databases offered.")
     plan = []
     for n in range(1, len(plan_rows(spec)) + 1):
-        row_name = " ".join(form.get(f"plan.{n}.name", "").split())[:200]
-        terms = split_entries(form.get(f"plan.{n}.terms", ""))[:60]
-        plan.append({"name": row_name, "terms": [t[:200] for t in terms]})
-    search = form.get("search", "").replace("\r\n", "\n").strip()[:20000]
+        row_name = " ".join(form.get(f"plan.{n}.name", "").split())
+        terms = split_entries(form.get(f"plan.{n}.terms", ""))
+        problems = [textlimits.too_long(f"The name of concept {n}", row_name, textlimits.PLAN_NAME)]
+        problems += [textlimits.too_long(f"A term of concept {n}", t, textlimits.PLAN_TERM) for t in terms]
+        if len(terms) > textlimits.PLAN_TERMS:
+            problems.append(f"Concept {n} has {len(terms)} terms; the limit is {textlimits.PLAN_TERMS}. Nothing has been cut.")
+        problem = next((p for p in problems if p), None)
+        if problem:
+            raise ValueError(problem)
+        plan.append({"name": row_name, "terms": terms})
+    search = textlimits.normalise_newlines(form.get("search", "")).strip()
+    too_long = textlimits.too_long("Your search", search, textlimits.SEARCH)
+    if too_long:
+        raise ValueError(too_long)
     if not search and not any(row["name"] or row["terms"] for row in plan):
         return None
     return {"syntax": syntax or allowed_syntaxes(spec)[0], "plan": plan, "search": search}
@@ -468,14 +479,32 @@ def translation_of(parsed: ParsedSearch):
     return translate(parsed, other_syntax(parsed.syntax))
 
 
+SEVERITY_WORDS = {"error": "Error", "warning": "Warning", "advice": "Tip"}
+
+
+def plain_message(message: str) -> str:
+    """A check's message as plain text (for a text file or a spoken status): quoted search text in quotation
+    marks instead of Markdown backticks."""
+    return re.sub(r"`([^`]*)`", r"“\1”", message)
+
+
+def finding_lines(findings) -> list[str]:
+    """The checks as numbered plain-text lines, in the order and words the page shows them."""
+    return [f"  {n}. {SEVERITY_WORDS.get(f.severity, f.severity)}{f', line {f.line}' if f.line else ''}: "
+            f"{plain_message(f.message)}" for n, f in enumerate(findings, 1)]
+
+
 DATABASES = {"pubmed": ("MEDLINE", "PubMed (National Library of Medicine)"),
              "ovid": ("Ovid MEDLINE(R) ALL", "Ovid")}
 
 
 def appendix(title: str, syntax: str, search: str, plan: list[tuple[str, list[str]]], question: str = "",
              database: str = "", platform: str = "", searched_on: date | None = None, hits: dict[int, str] | None = None,
-             limits: str = "", notes: str = "") -> str:
-    """A search strategy written up for an appendix, in the way PRISMA-S asks searches to be reported."""
+             limits: str = "", notes: str = "", findings: list | None = None) -> str:
+    """A search strategy written up for an appendix, in the way PRISMA-S asks searches to be reported.
+
+    `findings` are the checks the page showed beside the search (so the file and the page agree); without
+    them, the syntax checks alone."""
     parsed = parse_search(search, syntax)
     default_database, default_platform = DATABASES[syntax]
     hits = hits or {}
@@ -498,9 +527,10 @@ def appendix(title: str, syntax: str, search: str, plan: list[tuple[str, list[st
     lines += ["", f"Limits and filters: {limits or 'none'}"]
     if notes:
         lines += ["", "Notes: " + notes.strip()]
-    problems = [f for f in parsed.findings if f.severity == "error"]
-    if problems:
-        lines += ["", f"Syntax check: {len(problems)} error(s) remain; line {problems[0].line}: {problems[0].message}"]
-    else:
-        lines += ["", f"Syntax check: valid {SYNTAXES[syntax]} syntax."]
+    findings = parsed.findings if findings is None else findings
+    errors = [f for f in findings if f.severity == "error"]
+    lines += ["", f"Syntax check: {len(errors)} error(s) remain." if errors
+              else f"Syntax check: valid {SYNTAXES[syntax]} syntax."]
+    if findings:
+        lines += ["", "Checks", *finding_lines(findings)]
     return "\n".join(lines) + "\n"

@@ -430,11 +430,15 @@ def _subheading_code(name: str) -> str | None:
 
 
 def _q(text: str, limit: int = 60) -> str:
-    """Learner text quoted for a message: in backticks, on one line, shortened if long."""
-    text = " ".join(text.replace("`", "'").split())
-    if len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
-    return f"`{text}`"
+    """Learner text quoted for a message: in backticks, on one line, shortened if long at a space, so that no
+    term or field tag is cut in two (a single long term is kept whole)."""
+    words = text.replace("`", "'").split()
+    kept: list[str] = []
+    for word in words:
+        if kept and len(" ".join(kept + [word])) > limit:
+            break
+        kept.append(word)
+    return f"`{' '.join(kept)}{' …' if len(kept) < len(words) else ''}`"
 
 
 def _after(text: str, pos: int, fallback: str) -> str:

@@ -84,7 +84,8 @@ def appendix(search_id):
     text = search_review.appendix(
         saved.title, saved.syntax, saved.search, [(row.get("name", ""), row.get("terms") or []) for row in saved.plan or []],
         question=saved.question, database=saved.database, platform=saved.platform, searched_on=saved.searched_on,
-        hits={int(n): v for n, v in (saved.hits or {}).items()}, limits=saved.limits, notes=saved.notes)
+        hits={int(n): v for n, v in (saved.hits or {}).items()}, limits=saved.limits, notes=saved.notes,
+        findings=_check(saved).findings)
     return _text_download(text, saved.title)
 
 
@@ -116,9 +117,12 @@ def response_appendix(response_id):
     answer = response.answer or {}
     syntax = answer.get("syntax") if answer.get("syntax") in search_review.SYNTAXES else "pubmed"
     title = response.version.title or response.attempt.quiz.title
+    # The checks the review page showed: all of them where its feedback is shown, else the syntax alone.
+    feedback_shown = response.attempt.quiz.review_feedback or response.attempt.user_id != current_user.id
+    findings = search_review.review(response.version.spec, answer).findings if feedback_shown else None
     text = search_review.appendix(
         title, syntax, answer.get("search") or "", search_review.learner_plan(answer),
-        question=response.version.stem, searched_on=response.attempt.submitted_at.date())
+        question=response.version.stem, searched_on=response.attempt.submitted_at.date(), findings=findings)
     return _text_download(text, title)
 
 

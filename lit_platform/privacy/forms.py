@@ -2,6 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, RadioField, SelectChoice, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from ..core.textlimits import MaxChars
 from .models import REQUEST_KINDS
 
 
@@ -29,7 +30,7 @@ class ExtendRequestForm(FlaskForm):
                         choices=choices([(1, "One further month"), (2, "Two further months")]),
                         validators=[InputRequired("Choose one or two further months.")])
     reason = TextAreaField("Why it needs longer", filters=[_strip],
-                           validators=[DataRequired("Say why the request needs longer."), Length(max=2000)],
+                           validators=[DataRequired("Say why the request needs longer."), MaxChars(2000, "The reason")],
                            description="For example: the request is complex, or the person made several. Tell "
                                        "the person within the first month. Do not include personal details.")
     submit = SubmitField("Extend the deadline")
@@ -45,7 +46,7 @@ class ExportForm(FlaskForm):
 
 class EraseForm(FlaskForm):
     reason = TextAreaField("Grounds for erasure", filters=[_strip],
-                           validators=[DataRequired("Give the grounds for erasing the data."), Length(max=2000)],
+                           validators=[DataRequired("Give the grounds for erasing the data."), MaxChars(2000, "The grounds")],
                            description="For example: the person withdrew, the data is no longer needed. Do not "
                                        "include the person's name or e-mail address.")
     confirm = BooleanField("I understand that this cannot be undone",

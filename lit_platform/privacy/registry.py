@@ -22,7 +22,7 @@ A table links to a person through one or more columns (`Link`):
   records still say "the same account" without saying who).
 
 Retention periods and lawful bases are defaults; an installation overrides them with LIT_RETENTION and
-LIT_LAWFUL_BASIS, JSON objects keyed by table name (see README, "Personal data").
+LIT_LAWFUL_BASIS, JSON objects keyed by table name (see docs/personal-data.md).
 """
 from __future__ import annotations
 
@@ -152,6 +152,19 @@ DECLARATIONS: tuple[Declaration, ...] = (
         on_erasure="Deleted.",
     ),
     Declaration(
+        "linked_identities", "Your sign-ins with your organisation",
+        "For each identity provider you sign in with (single sign-on): its name, the identifier it gives you, the "
+        "e-mail address it gave when your accounts were linked, and when you first and last signed in with it.",
+        ("user_id", "subject", "email", "created_at", "last_used_at"),
+        "To let you sign in with the account your organisation gave you, and to recognise you when you do.",
+        "public_task", None, ACCOUNT_ACTIVITY, "You and administrators.",
+        (Link("user_id", label="a sign-in linked to your account",
+              export=("id", "provider", "subject", "email", "created_at", "last_used_at"), erase=DELETE),
+         Link("email", to="email", label="a sign-in that gave your address",
+              export=("id", "provider", "subject", "email", "created_at", "last_used_at"), erase=DELETE)),
+        on_erasure="Deleted: signing in with your organisation would not find the closed account again.",
+    ),
+    Declaration(
         "outbox_messages", "E-mail we send you",
         "Messages to you (booking confirmations, reminders, password resets): address, subject and text. A "
         "registration or password-reset link is kept apart, encrypted, only until the message is sent, and is "
@@ -253,6 +266,32 @@ DECLARATIONS: tuple[Declaration, ...] = (
         "To show who made each quiz.", "public_task", None, ACCOUNT_ACTIVITY, STAFF_SEEN_BY,
         (Link("created_by_id", role=STAFF, label="a quiz you created", export=("id", "key", "title", "created_at")),),
         on_erasure="The quiz stays; the record that you made it is removed.",
+    ),
+    # Authoring ------------------------------------------------------------------------------------
+    Declaration(
+        "course_sources", "Courses you started authoring (staff)",
+        "That you created a course, a local copy of a shipped course or a course from an upload.",
+        ("created_by_id",), "To show who started each course.", "public_task", None, ACCOUNT_ACTIVITY,
+        STAFF_SEEN_BY,
+        (Link("created_by_id", role=STAFF, label="a course you started",
+              export=("id", "course_slug", "origin", "created_at")),),
+        on_erasure="The course stays; the record that you started it is removed.",
+    ),
+    Declaration(
+        "source_files", "Course files you edited (staff)", "That you last saved a file of a course's draft.",
+        ("updated_by_id",), "To show who last changed each draft file, and to warn people editing at once.",
+        "public_task", None, ACCOUNT_ACTIVITY, STAFF_SEEN_BY,
+        (Link("updated_by_id", role=STAFF, label="a course file you saved",
+              export=("id", "source_id", "path", "revision", "updated_at")),),
+        on_erasure="The file stays; the record that you saved it is removed.",
+    ),
+    Declaration(
+        "source_versions", "Course versions you published (staff)", "That you published a version of a course, "
+        "with the note you gave it.", ("published_by_id", "note"), "To show who published each version.",
+        "public_task", None, ACCOUNT_ACTIVITY, STAFF_SEEN_BY,
+        (Link("published_by_id", role=STAFF, label="a course version you published",
+              export=("id", "source_id", "number", "note", "published_at")),),
+        on_erasure="The version stays; the record that you published it is removed.",
     ),
     Declaration(
         "saved_searches", "Your saved searches",
@@ -385,6 +424,16 @@ DECLARATIONS: tuple[Declaration, ...] = (
                   "the law sets. It holds no name or e-mail address; after an erasure it refers only to the "
                   "closed account's number.",
         on_erasure="Kept, without your name or e-mail address (see why below).",
+    ),
+    Declaration(
+        "saml_requests", "Sign-ins with your organisation in progress",
+        "While you sign in through a SAML identity provider: the account it signed you into and the identifier "
+        "and session it gave, until your browser finishes signing in (seconds).",
+        ("user_id", "name_id", "session_index"),
+        "To finish signing you in only in the browser that started, and to refuse a sign-in response used twice.",
+        "public_task", "PT1H", "the sign-in started", "Nobody: the site uses it while you sign in.",
+        (Link("user_id", label="a sign-in in progress", export=("id", "provider", "created_at"), erase=DELETE),),
+        on_erasure="Deleted (it is deleted anyway once you are signed in, or after an hour).",
     ),
     Declaration(
         "retention_reviews", "Retention reviews (staff)",

@@ -6,6 +6,7 @@ AttemptError with a message fit for the learner when it may not.
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, select, update
@@ -25,6 +26,23 @@ GRACE = timedelta(seconds=60)
 
 class AttemptError(ValueError):
     """An action on an attempt that is refused, with a message for the learner."""
+
+
+@dataclass(frozen=True)
+class AnsweredSummary:
+    """How far through an attempt the learner is, shown before hand-in."""
+    answerable: list
+    unanswered: list
+
+    @property
+    def answered_count(self) -> int:
+        return len(self.answerable) - len(self.unanswered)
+
+
+def answered_summary(responses) -> AnsweredSummary:
+    """The questions that take an answer (not descriptions), and those of them still unanswered."""
+    answerable = [r for r in responses if get_type(r.version.type).takes_response]
+    return AnsweredSummary(answerable, [r for r in answerable if not r.is_answered])
 
 
 # Starting ------------------------------------------------------------------------------------
@@ -163,10 +181,10 @@ def _require_changeable(attempt: Attempt, user, now: datetime) -> None:
 
 
 def is_overdue(attempt: Attempt, now: datetime) -> bool:
-    return _past_cut_off(attempt.deadline_at, attempt.quiz.closes_at, now)
+    return past_cut_off(attempt.deadline_at, attempt.quiz.closes_at, now)
 
 
-def _past_cut_off(deadline_at: datetime | None, closes_at: datetime | None, now: datetime) -> bool:
+def past_cut_off(deadline_at: datetime | None, closes_at: datetime | None, now: datetime) -> bool:
     cut_off = deadline_at
     if closes_at and (cut_off is None or closes_at < cut_off):
         cut_off = closes_at

@@ -8,6 +8,7 @@ from wtforms import (BooleanField, DateTimeLocalField, DecimalField, FieldList, 
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..admin.forms import choices
+from ..core.textlimits import MaxChars
 from .services import QuestionData
 from .types import REGISTRY
 
@@ -48,7 +49,7 @@ class QuestionForm(FlaskForm):
     title = StringField("Title (for the bank only)", filters=[_strip], validators=[Optional(), Length(max=255)])
     category = SelectField("Category", coerce=int)
     stem = TextAreaField("Question text", filters=[_strip], description=STEM_HINT,
-                         validators=[DataRequired("Enter the question text."), Length(max=20000)])
+                         validators=[DataRequired("Enter the question text."), MaxChars(20000, "The question text")])
     points = DecimalField("Marks", default=1, places=None,
                           validators=[InputRequired("Give the marks."), NumberRange(0, 100)])
     outcome = StringField("Learning outcome code", filters=[_strip], validators=[Optional(), Length(max=40)],
@@ -242,7 +243,7 @@ class ExerciseForm(QuestionForm):
     """The performance exercises: their task is written in YAML, exactly as in a course's quiz files."""
 
     definition = TextAreaField(
-        "The exercise (YAML)", validators=[Optional(), Length(max=100_000)],
+        "The exercise (YAML)", validators=[Optional(), MaxChars(100_000, "The exercise")],
         description="The fields of this exercise type as in courses/README.md, section Performance exercises "
                     "(without key, type, stem and the other fields above).",
         render_kw={"rows": 24, "spellcheck": "false"})

@@ -1,11 +1,13 @@
 """Read-only selects for quizzes, with the access rules for who may see what."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 
 from flask import abort
 from sqlalchemy import bindparam, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..extensions import db
 from .models import Attempt, Question, QuestionCategory, QuestionTag, QuestionVersion, Quiz, QuizExtension, QuizSlot, Response
@@ -127,15 +129,66 @@ def has_passed(quiz: Quiz, user) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
-_QUIZ_SUMMARY = select(
-    Quiz.id, Quiz.title, Quiz.pass_mark,
-    select(func.count(QuizSlot.id)).where(QuizSlot.quiz_id == Quiz.id).scalar_subquery().label("questions"),
-).where(Quiz.id == bindparam("quiz_id"))
+@dataclass(frozen=True)
+class LastAttempt:
+    """A learner's latest handed-in attempt at a quiz, as a page beside the quiz shows it."""
+    id: int
+    submitted_at: datetime
+    score: float | None
+    max_score: float | None
+    needs_marking: bool
+    pass_mark: float | None
+
+    @property
+    def percent(self) -> float | None:
+        return None if self.score is None or not self.max_score else 100 * self.score / self.max_score
+
+    @property
+    def passed(self) -> bool | None:
+        if self.pass_mark is None or self.percent is None or self.needs_marking:
+            return None
+        return self.percent + 1e-9 >= self.pass_mark
 
 
-def quiz_summary(quiz_id: int):
-    """A quiz's id, title, pass mark and number of questions, in one query (for pages that link to it)."""
-    return db.session.execute(_QUIZ_SUMMARY, {"quiz_id": quiz_id}).one_or_none()
+@dataclass(frozen=True)
+class QuizForLearner:
+    """A quiz as a module page shows it: its summary, whether the learner has passed it (see has_passed), and
+    the learner's latest handed-in attempt."""
+    id: int
+    title: str
+    pass_mark: float | None
+    review_score: bool
+    questions: int
+    passed: bool
+    last_attempt: LastAttempt | None
+
+
+@cache
+def _quiz_for_learner_query():
+    """Built once, on first use: the module page is the busiest page and building costs as much as running."""
+    user_attempts = (Attempt.quiz_id == Quiz.id) & (Attempt.user_id == bindparam("user_id")) \
+        & (Attempt.status == "submitted")
+    passed = select(Attempt.id).where(user_attempts, or_(
+        Quiz.pass_mark.is_(None),
+        (Attempt.needs_marking.is_(False)) & (Attempt.score * 100 >= (Quiz.pass_mark - 1e-9) * Attempt.max_score)))
+    latest = (select(Attempt.id).where(user_attempts)
+              .order_by(Attempt.submitted_at.desc(), Attempt.id.desc()).limit(1).scalar_subquery())
+    last = aliased(Attempt)
+    return (select(Quiz.id, Quiz.title, Quiz.pass_mark, Quiz.review_score,
+                   select(func.count(QuizSlot.id)).where(QuizSlot.quiz_id == Quiz.id).scalar_subquery(),
+                   passed.exists(), last.id, last.submitted_at, last.score, last.max_score, last.needs_marking)
+            .outerjoin(last, last.id == latest)
+            .where(Quiz.id == bindparam("quiz_id")))
+
+
+def quiz_for_learner(quiz_id: int, user) -> QuizForLearner | None:
+    """The quiz, the learner's pass and the learner's latest attempt, in one prebuilt query."""
+    row = db.session.execute(_quiz_for_learner_query(), {"quiz_id": quiz_id, "user_id": user.id}).one_or_none()
+    if row is None:
+        return None
+    quiz_id, title, pass_mark, review_score, questions, passed, last_id, *last = row
+    last_attempt = LastAttempt(last_id, *last, pass_mark) if last_id is not None else None
+    return QuizForLearner(quiz_id, title, pass_mark, review_score, questions, bool(passed), last_attempt)
 
 
 def question_by_key(key: str) -> Question | None:

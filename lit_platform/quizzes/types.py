@@ -26,6 +26,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from ..core import textlimits
+
 EPSILON = 1e-9
 
 
@@ -289,7 +291,11 @@ class ShortAnswer(QuestionType):
         return problems
 
     def read_response(self, spec, values):
-        value = normalise_space(next((v for v in values if v), "") or "")
+        raw = next((v for v in values if v), "") or ""
+        message = textlimits.too_long("Your answer", raw.strip(), textlimits.SHORT_ANSWER)
+        if message:
+            raise ResponseError(message)
+        value = normalise_space(raw)
         return value or None
 
     def score(self, spec, response):
@@ -476,7 +482,10 @@ class Essay(QuestionType):
         return []
 
     def read_response(self, spec, values):
-        text = (next((v for v in values if v), "") or "").strip()
+        text = textlimits.normalise_newlines(next((v for v in values if v), "") or "").strip()
+        message = textlimits.too_long("Your answer", text, textlimits.ESSAY)
+        if message:
+            raise ResponseError(message)
         return text or None
 
     def score(self, spec, response):

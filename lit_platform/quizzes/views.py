@@ -9,6 +9,7 @@ from ..extensions import db
 from ..security import login_required
 from . import attempts, queries
 from .attempts import AttemptError
+from .autosave import live_checks, save_own_answer
 from .tokens import answer_tokens
 from .types import UnknownAnswer, get_type
 
@@ -131,13 +132,26 @@ def attempt_page(attempt_id, page):
             anchor = f"q{check}" if check else (f"r{check_search}-check-status" if check_search else None)
             return redirect(url_for("quizzes.attempt_page", attempt_id=attempt.id, page=page, _anchor=anchor))
     return render_template("quizzes/attempt.html", attempt=attempt, page=page, responses=on_page, errors=errors,
-                           get_type=get_type)
+                           get_type=get_type, submitted=request.form if errors else None)
 
 
 @bp.route("/attempts/<int:attempt_id>/responses/<int:response_id>", methods=["POST"])
 @login_required
 def autosave(attempt_id, response_id):
     """Save one answer as the learner gives it (called by the page's script)."""
+    now = utcnow()
+    try:
+        saved = save_own_answer(attempt_id, response_id, request.form, current_user, now)
+    except UnknownAnswer:
+        db.session.rollback()
+        return jsonify(saved=False, message=FOREIGN_ANSWER), 400
+    except AttemptError as error:
+        db.session.commit()
+        return jsonify(saved=False, message=str(error)), 409
+    if saved is not None:
+        db.session.commit()
+        return jsonify(saved=True, answered=saved.answer is not None, saved_at=now.isoformat(),
+                       **live_checks.get(saved.type, saved.spec, saved.answer))
     attempt = queries.own_attempt(attempt_id, current_user)
     try:
         response = attempts.response_of(attempt, response_id)
@@ -156,13 +170,7 @@ def autosave(attempt_id, response_id):
 
 def live_check(response) -> dict:
     """For types that check an answer as it is written: the checks on the saved answer, as HTML and one sentence."""
-    question_type = get_type(response.version.type)
-    template = getattr(question_type, "live_check_template", None)
-    if template is None:
-        return {}
-    review = question_type.check(response.version.spec, response.answer)
-    return {"check_html": render_template(template, review=review, response=response),
-            "check_summary": question_type.check_summary(review)}
+    return live_checks.get(response.version.type, response.version.spec, response.answer)
 
 
 @bp.route("/attempts/<int:attempt_id>/summary")
@@ -172,7 +180,8 @@ def summary(attempt_id):
     _finish_if_overdue(attempt)
     if attempt.status != "in_progress":
         return _finished_redirect(attempt)
-    return render_template("quizzes/summary.html", attempt=attempt, get_type=get_type)
+    return render_template("quizzes/summary.html", attempt=attempt, get_type=get_type,
+                           summary=attempts.answered_summary(attempt.responses))
 
 
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])

@@ -16,7 +16,9 @@ def document_json(document: ReportDocument) -> dict:
         "generated_at": document.generated_at.isoformat(),
         "filters": dict(document.filters),
         "min_group": document.min_group,
-        "sections": {section.key: {"title": section.title, "summary": section.summary, "data": section.data}
+        "small_groups": document.suppression_note,
+        "sections": {section.key: {"title": section.title, "plain": section.plain, "summary": section.summary,
+                                   "data": section.data}
                      for section in document.sections},
         "methods": dict(document.methods),
     }

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
+from pathlib import Path
 
 from typing import TYPE_CHECKING
 
@@ -61,6 +62,9 @@ _RC = {
     "hatch.color": "edge",
     "hatch.linewidth": 1.0,
 }
+
+#: changes whenever this file does, so that a cached chart drawn by older code is never reused
+CODE_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
 # rc_context changes process-wide settings, so two threads drawing at once must take turns.
 _DRAWING = threading.Lock()
@@ -347,3 +351,13 @@ def facility_before_after(labels: Sequence[str], before: Sequence[float | None],
         values.spines["right"].set_visible(False)
         _legend_on_top(fig, ax, 2)
         return _finish(fig, title)
+
+
+#: the functions a ChartDrawing may name
+DRAWINGS = {function.__name__: function for function in
+            (paired_plot, gain_per_outcome, attendance_trend, distribution_bars, facility_before_after)}
+
+
+def draw(function: str, arguments: dict) -> str:
+    """The SVG of a drawing: one of DRAWINGS called with `arguments`."""
+    return DRAWINGS[function](**arguments)

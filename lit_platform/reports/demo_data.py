@@ -154,22 +154,28 @@ def _no_progress(label: str, length: int):
     yield _NoProgress()
 
 
-def synthetic_data_present() -> bool:
-    """Whether an earlier run's accounts are in the database (False before the schema exists)."""
+def synthetic_data_present(domain: str = SYNTHETIC_DOMAIN) -> bool:
+    """Whether an earlier run's accounts (at `domain`) are in the database (False before the schema exists)."""
     if not inspect(db.session.connection()).has_table(User.__tablename__):
         return False
-    return db.session.scalar(select(User.id).where(User.email.like(f"%@{SYNTHETIC_DOMAIN}")).limit(1)) is not None
+    return db.session.scalar(select(User.id).where(User.email.like(f"%@{domain}")).limit(1)) is not None
 
 
-def generate(learners: int, seed: int, today: date, progress=_no_progress) -> Summary:
+def generate(learners: int, seed: int, today: date, progress=_no_progress, *, domain: str = SYNTHETIC_DOMAIN,
+             sessions: int | None = None, session_days: tuple[int, int] = (365, 60),
+             facilitator_ids: tuple[int, ...] = ()) -> Summary:
     """Add the synthetic service for `learners` learners, as of the start of `today` (UTC); commits per batch.
 
     `progress(label, length)` is a context manager whose value has `update(n)` (click.progressbar fits).
+    Accounts are made at `domain`. `sessions` (default: one per LEARNERS_PER_SESSION learners) start
+    between `session_days` days before today and after it; `facilitator_ids` are existing librarians
+    who run some of them alongside the synthetic ones.
     Course instruments and points must exist (the shipped courses imported).
     """
     if learners < 1:
         raise ValueError("learners must be at least 1")
-    generator = _Generator(learners, seed, today, progress)
+    generator = _Generator(learners, seed, today, progress, domain=domain, sessions=sessions,
+                           session_days=session_days, facilitator_ids=facilitator_ids)
     generator.run()
     return generator.summary
 
@@ -422,8 +428,14 @@ class _CourseInfo:
 
 
 class _Generator:
-    def __init__(self, learners: int, seed: int, today: date, progress):
+    def __init__(self, learners: int, seed: int, today: date, progress, domain: str = SYNTHETIC_DOMAIN,
+                 sessions: int | None = None, session_days: tuple[int, int] = (365, 60),
+                 facilitator_ids: tuple[int, ...] = ()):
         self.n = learners
+        self.domain = domain
+        self.session_count = sessions or max(MIN_SESSIONS, learners // LEARNERS_PER_SESSION)
+        self.session_days = session_days
+        self.facilitator_ids = list(facilitator_ids)
         self.seed = seed
         self.now = datetime.combine(today, time(0), tzinfo=timezone.utc)
         self.progress = progress
@@ -529,14 +541,15 @@ class _Generator:
         users, roles = User.__table__, UserRole.__table__
         staff_count = min(10, 4 + self.n // 25_000)
         joined = self.now - timedelta(days=620)
-        staff = [(f"librarian{k}@{SYNTHETIC_DOMAIN}", self._name(rng), "librarian") for k in range(1, staff_count + 1)]
-        staff.append((MANAGER_EMAIL, self._name(rng), "manager"))
+        staff = [(f"librarian{k}@{self.domain}", self._name(rng), "librarian") for k in range(1, staff_count + 1)]
+        staff.append((f"manager@{self.domain}", self._name(rng), "manager"))
         for email, name, role in staff:
             user_id = writer.new_id(users)
             writer.add(users, self._user_row(user_id, email, name, staff_unit, joined, self.now - timedelta(days=1)))
             writer.add(roles, {"user_id": user_id, "role": role})
             if role == "librarian":
                 self.librarians.append(user_id)
+        self.librarians += self.facilitator_ids
         self.summary.staff = len(staff)
 
         with self.progress("Learners", self.n) as bar:
@@ -545,7 +558,7 @@ class _Generator:
                 unit_id, root, audience = rng.choices(choices, cum_weights=cumulative)[0]
                 created = self.now - timedelta(days=540 * rng.random() ** 1.15 + 1, seconds=rng.randrange(86_400))
                 last_login = created + (self.now - created) * rng.random() ** 0.5
-                writer.add(users, self._user_row(user_id, f"learner{n}@{SYNTHETIC_DOMAIN}", self._name(rng), unit_id,
+                writer.add(users, self._user_row(user_id, f"learner{n}@{self.domain}", self._name(rng), unit_id,
                                                  created, last_login))
                 writer.add(roles, {"user_id": user_id, "role": "learner"})
                 if root is not None:
@@ -756,7 +769,7 @@ class _Generator:
 
     def _sessions(self) -> None:
         rng = self.rng("sessions")
-        count = max(MIN_SESSIONS, self.n // LEARNERS_PER_SESSION)
+        count = self.session_count
         courses = {c.slug: c for c in self.courses}
         instruments = [c.instrument for c in self.courses if c.instrument]
         codes = set(db.session.scalars(select(AssessmentPoint.join_code).where(AssessmentPoint.join_code.is_not(None))))
@@ -783,8 +796,9 @@ class _Generator:
             bar.update(count % 200)
 
     def _session_start(self, rng: random.Random) -> tuple[datetime, int]:
-        """A weekday in the last 12 months or the next 2, at a usual local start time; and a length in minutes."""
-        day = (self.now - timedelta(days=365) + timedelta(days=rng.uniform(0, 425))).date()
+        """A weekday within the generator's session days of today, at a usual local start time; and a length in minutes."""
+        before, after = self.session_days
+        day = (self.now - timedelta(days=before) + timedelta(days=rng.uniform(0, before + after))).date()
         while day.weekday() >= 5:
             day += timedelta(days=1)
         local = datetime.combine(day, START_TIMES[rng.randrange(len(START_TIMES))], tzinfo=self.zone)
@@ -808,7 +822,7 @@ class _Generator:
                "description_html": f"<p>A {minutes}-minute workshop run by the library's teaching team.</p>",
                "course_id": course.id if course else None, "starts_at": starts_at, "ends_at": ends_at, "mode": mode,
                "location": ROOMS[rng.randrange(len(ROOMS))] if mode != "online" else "",
-               "online_url": f"https://meet.{SYNTHETIC_DOMAIN}/{session_id}" if mode != "in_person" else "",
+               "online_url": f"https://meet.{self.domain}/{session_id}" if mode != "in_person" else "",
                "capacity": capacity, "booking_opens_at": None, "booking_closes_at": None, "cancel_cutoff_hours": None,
                "is_restricted": restricted_to is not None, "waitlist_enabled": rng.random() < 0.9,
                "status": "cancelled" if cancelled else "scheduled",

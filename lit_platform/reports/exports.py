@@ -6,7 +6,7 @@ import io
 import math
 from decimal import Decimal
 
-from flask import Response, render_template
+from flask import Response, current_app, has_app_context, render_template
 
 from ..core.exports import download, html_to_pdf, neutralise
 from .document import ReportDocument, Section, Table
@@ -56,6 +56,28 @@ def cell_text(value: object, decimals: int = 2, missing: str = DASH) -> str:
     return str(value)
 
 
+def percent_text(fraction: float, decimals: int = 0) -> str:
+    """A rate held as a fraction, as a percentage: 0.425 -> "43%" (or "42.5%" to one place)."""
+    return cell_text(fraction * 100, decimals) + "%"
+
+
+def table_cell_text(table: Table, column: int, value: object, missing: str = DASH) -> str:
+    """A table's cell as the page, the CSV and the PDF show it: rates as percentages, links by their label."""
+    value = plain_cell(table, column, value)
+    if table.is_percent(column) and is_number(value):
+        return percent_text(value, table.decimals_for(column))
+    return cell_text(value, table.decimals_for(column), missing)
+
+
+def generated_text(doc: ReportDocument) -> str:
+    """When the report was made, in the site's date format and time zone."""
+    from ..templating import local_time
+
+    if has_app_context() and "LIT_TIMEZONE" in current_app.config:
+        return local_time(doc.generated_at)
+    return doc.generated_at.strftime("%-d %B %Y, %H:%M UTC")
+
+
 def _numeric_columns(table: Table) -> set[int]:
     """Columns whose filled cells are all numbers (right-aligned in print)."""
     columns = set()
@@ -73,24 +95,30 @@ def to_csv(doc: ReportDocument) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
-    def write(cells, decimals: int = 2) -> None:
-        # neutralise sees the raw value, so numbers (negative ones too) are never prefixed.
-        writer.writerow([cell_text(neutralise(value), decimals, missing="") for value in cells])
+    def write(cells) -> None:
+        # neutralise sees the text a cell will hold; numbers (negative ones too) stay numbers.
+        writer.writerow([neutralise(cell) for cell in cells])
 
     write([doc.title])
-    write(["Generated at", doc.generated_at.isoformat()])
+    write(["Generated", generated_text(doc)])
     for label, value in doc.filters:
         write([label, value])
+    write(["Small groups", doc.suppression_note])
     for section in doc.sections:
         for table in section_tables(section):
             writer.writerow([])
             write([f"{section.title} — {table.title}"])
             write(table.columns)
             for row in table.rows:
-                write([plain_cell(table, column, value) for column, value in enumerate(row)], table.decimals)
+                write([_csv_cell(table, column, value) for column, value in enumerate(row)])
             if table.note:
                 write([table.note])
     return buffer.getvalue()
+
+
+def _csv_cell(table: Table, column: int, value: object) -> object:
+    """Numbers as numbers (a spreadsheet reads "-0.20" and "42%" as numbers); text as text."""
+    return table_cell_text(table, column, value, missing="")
 
 
 def csv_response(doc: ReportDocument, filename: str) -> Response:
@@ -118,12 +146,13 @@ def xlsx_response(doc: ReportDocument, filename: str) -> Response:
 # PDF ---------------------------------------------------------------------------------------------
 
 def _print_cell(table: Table, column: int, value: object) -> str:
-    return cell_text(plain_cell(table, column, value), table.decimals)
+    return table_cell_text(table, column, value)
 
 
 def to_pdf_html(doc: ReportDocument) -> str:
     """The report as a standalone printable HTML page (needs an app context)."""
-    return render_template("reports/pdf.html", doc=doc, cell=_print_cell, numeric_columns=_numeric_columns)
+    return render_template("reports/pdf.html", doc=doc, cell=_print_cell, numeric_columns=_numeric_columns,
+                           generated=generated_text(doc))
 
 
 def to_pdf(doc: ReportDocument) -> bytes:

@@ -7,8 +7,8 @@ import numpy as np
 from flask import url_for
 
 from ..quizzes import lint
-from . import charts, learning_figures as figures, queries
-from .document import Chart, ReportDocument, Section, Table
+from . import learning_figures as figures, queries
+from .document import Chart, ChartDrawing, ReportDocument, Section, Table
 from .filters import ReportFilters
 from .stats import (ALPHA_TO_COMPARE, PairedSummary, cronbach_alpha, feldt_interval, interpret_d, interpret_gain,
                     item_analysis, mcnemar, paired_summary, t_quantile)
@@ -71,27 +71,30 @@ def build(filters: ReportFilters, zone: str, min_group: int, filter_labels: dict
     codes = queries.instrument_outcome_codes()
     questions = queries.question_info({int(q) for layout in rows.items.values() for q in layout.ids})
     outcome_of = {qid: info[2] for qid, info in questions.items()}
+    post_tests = figures.post_tests(rows, arrays)
+    counts_shown = _counts_visibility(figures.pairing_counts(arrays), arrays, hide)
     sections = [
-        _headline(arrays, infos, hide),
+        _headline(arrays, infos, hide, counts_shown, _post_test_alphas(post_tests, hide)),
         _outcomes(figures.group_scores(rows, arrays, outcome_of, _groupings(infos, codes, outcome_info)), hide),
         _confidence(figures.confidence_changes(rows, arrays), infos, hide),
         _retention(arrays, hide),
     ]
     tests_in_scope = sorted(set(rows.instrument_id))
-    post_tests = figures.post_tests(rows, arrays)
+    # Post-test attempts are the paired learners plus the post-test only: shown only when that count is.
+    exact_attempts = _attempts_visibility(post_tests, counts_shown["post_only"], hide)
     if tests_in_scope:
         held: dict[int, set[int]] = {}
         for test in post_tests:
             held.setdefault(test.instrument_id, set()).update(test.question_ids)
         sections.append(_reliability(tests_in_scope, post_tests, infos, queries.post_test_versions(filters, zone, held),
-                                     queries.confidence_outcomes(), outcome_info, hide))
+                                     queries.confidence_outcomes(), outcome_info, hide, exact_attempts))
     if len(tests_in_scope) > 1:
         sections.append(_one_test_at_a_time(tests_in_scope, infos, filters))
     else:
         changes = figures.item_changes(rows, arrays)
         sections += [_item_change(changes, questions, hide),
                      _item_analysis(post_tests, infos, questions, hide,
-                                    {c.question_id: c.before_facility for c in changes})]
+                                    {c.question_id: c.before_facility for c in changes}, exact_attempts)]
         if tests_in_scope:
             sections.append(_performance(queries.performance_tasks(filters, zone, PERFORMANCE_TYPES), questions, hide))
     return ReportDocument(key="learning", title="Learning: before and after teaching", generated_at=generated_now(),
@@ -101,24 +104,60 @@ def build(filters: ReportFilters, zone: str, min_group: int, filter_labels: dict
 
 # Sections -------------------------------------------------------------------------------------
 
-def _headline(a: figures.Arrays, infos, hide: Suppressor) -> Section:
+_COUNT_ROWS = [("took_pre", "Took the pre-test"), ("took_post", "Took the post-test"),
+               ("paired", "Paired (both tests)"), ("pre_only", "Pre-test only"), ("post_only", "Post-test only"),
+               ("conflicts", "Walk-in codes used twice (conflicts, not paired)")]
+
+
+def _counts_visibility(counts: figures.PairingCounts, a: figures.Arrays, hide: Suppressor) -> dict[str, bool]:
+    """Which of the pairing counts may be shown. Took-the-pre-test = paired + pre-test only + the conflicts
+    with a pre-test (and likewise after): where a hidden part could be worked out from a total, the total is
+    hidden rather than the paired count that every figure below rests on."""
+    shown = {name: hide.shown(getattr(counts, name)) for name, _ in _COUNT_ROWS}
+    conflicts_with = {"took_pre": int((a.conflict & ~np.isnan(a.pre)).sum()),
+                      "took_post": int((a.conflict & ~np.isnan(a.post)).sum())}
+    for total, only in (("took_pre", "pre_only"), ("took_post", "post_only")):
+        hidden = (0 if shown[only] else getattr(counts, only)) + (0 if shown["conflicts"] else conflicts_with[total])
+        if not shown["paired"]:
+            hidden += counts.paired
+        if 0 < hidden < hide.min_group:
+            shown[total] = False
+    return shown
+
+
+def _attempts_visibility(tests, total_shown: bool, hide: Suppressor) -> dict[tuple[int, str | None], bool]:
+    """Whether each post-test form's number of attempts may be shown: the forms add up to the paired learners
+    plus the post-test only, so none is shown when that count is hidden, and a small one hides another."""
+    shown = hide.protect_parts([len(t.marks) for t in tests])
+    return {(t.instrument_id, t.form): ok and total_shown for t, ok in zip(tests, shown)}
+
+
+def _post_test_alphas(tests, hide: Suppressor) -> list[tuple[float, tuple[float, float] | None]]:
+    """Cronbach's alpha (with Feldt's interval) of each post-test form with enough attempts to be shown."""
+    found = []
+    for test in tests:
+        attempts = len(test.marks)
+        alpha = cronbach_alpha(test.marks) if hide.enough(attempts) else None
+        if alpha is not None:
+            found.append((alpha, feldt_interval(alpha, attempts, len(test.question_ids))))
+    return found
+
+
+def _headline(a: figures.Arrays, infos, hide: Suppressor, shown: dict[str, bool], alphas) -> Section:
     counts = figures.pairing_counts(a)
     count_table = Table("Who took the tests", ["Group", "Learners"], [
-        ["Took the pre-test", hide.count(counts.took_pre)],
-        ["Took the post-test", hide.count(counts.took_post)],
-        ["Paired (both tests)", hide.count(counts.paired)],
-        ["Pre-test only", hide.count(counts.pre_only)],
-        ["Post-test only", hide.count(counts.post_only)],
-        ["Walk-in codes used twice (conflicts, not paired)", hide.count(counts.conflicts)],
+        [label, hide.cell(getattr(counts, name), shown[name])] for name, label in _COUNT_ROWS
     ], note="Unpaired learners are listed so that a low follow-up rate is never hidden.")
     section = Section("summary", "Overall change", tables=[count_table],
-                      data={"counts": {k: hide.count_value(v) for k, v in vars(counts).items()}})
+                      data={"counts": {name: getattr(counts, name) if shown.get(name, hide.shown(value)) else None
+                                       for name, value in vars(counts).items()}})
     if not hide.enough(counts.paired):
         section.summary.append(hide.too_few_sentence(counts.paired, "learners took both tests"))
         section.data["paired"] = None
         return section
     pre, post = a.pre[a.paired], a.post[a.paired]
     summary = paired_summary(pre, post, max_score=100)
+    section.plain = plain_summary(summary, alphas)
     section.summary.append(_sentence(summary))
     section.tables.insert(0, _summary_table("Paired summary, all tests", summary))
     section.data["paired"] = _summary_json(summary)
@@ -138,12 +177,56 @@ def _headline(a: figures.Arrays, infos, hide: Suppressor) -> Section:
     return section
 
 
+#: below this many paired learners, a single learner moves the average a good deal
+FEW_LEARNERS = 20
+
+
+def plain_summary(s: PairedSummary, alphas: list[tuple[float, tuple[float, float] | None]]) -> list[str]:
+    """What changed, for how many, and how sure we are, in words a manager can act on (from the same figures)."""
+    sentences = []
+    if s.mean_diff is None or s.mean_pre is None or s.mean_post is None:
+        return sentences
+    points = abs(s.mean_diff)
+    direction = ("rose" if s.mean_diff > 0 else "fell") if round(points) > 0 else "hardly changed"
+    change = (f"scores {direction} by {points:.0f} percentage point{'' if round(points) == 1 else 's'} on average"
+              if direction != "hardly changed" else "scores hardly changed on average")
+    sentences.append(f"Of {s.n} learners who took both tests, {change} (from {s.mean_pre:.0f}% to "
+                     f"{s.mean_post:.0f}%).")
+    if s.ci_low is None or s.ci_high is None:
+        sentences.append("The scores vary too little, or there are too few learners, to say how sure this is.")
+    else:
+        interval = f"95% interval {s.ci_low:.0f} to {s.ci_high:.0f} points"
+        if s.ci_low > 0:
+            sentences.append(f"We are confident this is a real rise ({interval}).")
+        elif s.ci_high < 0:
+            sentences.append(f"We are confident this is a real fall ({interval}).")
+        else:
+            sentences.append(f"We cannot be sure there was a real change: the {interval} includes no change "
+                             "at all.")
+    if s.n < FEW_LEARNERS:
+        sentences.append(f"With only {s.n} learners, a few more results could move these figures a good deal.")
+    if alphas:
+        alpha, interval = min(alphas, key=lambda pair: pair[0])
+        which = "the test" if len(alphas) == 1 else "the least reliable of the tests"
+        if alpha < ALPHA_TO_COMPARE:
+            sentences.append(f"But {which} is not reliable enough for group comparisons (alpha {alpha:.2f}, below "
+                             f"{ALPHA_TO_COMPARE}): part of the change may be measurement noise.")
+        elif interval is not None and interval[0] < ALPHA_TO_COMPARE:
+            sentences.append(f"{which.capitalize()} is probably reliable enough for group comparisons (alpha "
+                             f"{alpha:.2f}), though with so few attempts this is not certain.")
+        else:
+            sentences.append(f"{which.capitalize()} is reliable enough for group comparisons (alpha {alpha:.2f}).")
+    return sentences
+
+
 def _breakdown(title: str, label: str, groups, pre: np.ndarray, post: np.ndarray, hide: Suppressor) -> Table:
+    """One row per group; the groups add up to the paired learners, so a group is also hidden where the
+    overall figures minus the shown groups would give away a small one."""
     rows = []
-    for name, mask in groups:
-        n = int(mask.sum())
-        if not hide.enough(n):
-            rows.append([name, hide.count(n)] + [None] * 5)
+    sizes = [int(mask.sum()) for _, mask in groups]
+    for (name, mask), n, shown in zip(groups, sizes, hide.protect_parts(sizes)):
+        if not shown:
+            rows.append([name, hide.cell(n, False)] + [None] * 5)
             continue
         s = paired_summary(pre[mask], post[mask], max_score=100)
         rows.append([name, s.n, s.mean_pre, s.mean_post, s.mean_diff, s.hake_g, s.d_z])
@@ -184,10 +267,11 @@ def _outcomes(group_scores, hide: Suppressor) -> Section:
         section.summary.append(text)
         section.charts.append(Chart(
             "Scores before and after, by learning outcome", text,
-            lambda: charts.gain_per_outcome(chart_labels, chart_pre, chart_post,
-                                            "Scores before and after, by learning outcome"),
+            ChartDrawing("gain_per_outcome", dict(labels=chart_labels, pre_means=chart_pre, post_means=chart_post,
+                                                  title="Scores before and after, by learning outcome")),
             Table("Scores by learning outcome", ["Outcome", "Before (%)", "After (%)"],
-                  [[label, a, b] for label, a, b in zip(chart_labels, chart_pre, chart_post)], decimals=1)))
+                  [[label, a, b] for label, a, b in zip(chart_labels, chart_pre, chart_post)], decimals=1),
+            figures_in=titles["outcome"]))
     elif not section.tables:
         section.summary.append("No outcome-level results for these filters.")
     return section
@@ -236,15 +320,22 @@ def _retention(a: figures.Arrays, hide: Suppressor) -> Section:
         section.summary.append(hide.too_few_sentence(n, "learners took the post-test and the follow-up test"))
         return section
     s = paired_summary(a.post[both], a.delayed[both], max_score=100)
-    kept = "held" if s.ci_low is not None and s.ci_low <= 0 <= (s.ci_high or 0) else (
-        "fell" if s.mean_diff < 0 else "rose")
+    kept = _retention_verb(s)
     section.summary.append(f"Between the post-test and the follow-up test, scores {kept}: "
                            f"{s.mean_pre:.1f}% to {s.mean_post:.1f}% (n = {s.n}; change {s.mean_diff:+.1f} points, "
-                           f"95% CI {_ci(s)}).")
+                           f"{_ci(s)}).")
     section.tables.append(_summary_table("Post-test against follow-up test", s, before="Post-test",
                                          after="Follow-up"))
     section.data["paired"] = _summary_json(s)
     return section
+
+
+def _retention_verb(s: PairedSummary) -> str:
+    """How scores moved from the post-test to the follow-up: "held" only when they did not fall."""
+    uncertain = s.ci_low is None or s.ci_high is None or s.ci_low <= 0 <= s.ci_high
+    if s.mean_diff < 0:
+        return "fell slightly, by no more than chance alone could explain" if uncertain else "fell"
+    return "held" if uncertain else "rose"
 
 
 def _one_test_at_a_time(instrument_ids, infos, filters: ReportFilters) -> Section:
@@ -256,7 +347,7 @@ def _one_test_at_a_time(instrument_ids, infos, filters: ReportFilters) -> Sectio
     rows = [[(url_for("reports.report", kind="learning", **{**args, "instrument": instrument_id}),
               infos[instrument_id].title if instrument_id in infos else f"Test {instrument_id}")]
             for instrument_id in instrument_ids]
-    section.tables.append(Table("Tests in this report", ["Test"], rows, link_column=0))
+    section.tables.append(Table("Tests in this report", ["Test"], rows, link_column=0, navigation=True))
     section.data["tests"] = [{"instrument_id": i, "title": infos[i].title if i in infos else None}
                              for i in instrument_ids]
     return section
@@ -288,17 +379,19 @@ def _item_change(changes, questions, hide: Suppressor) -> Section:
     section.tables.append(Table("Facility (share answering fully right) before and after, paired learners",
                                 ["Item", "Outcome", "Learners", "Facility before", "Facility after",
                                  "Wrong → right (b)", "Right → wrong (c)", "p (McNemar)"], rows,
-                                decimals=2, link_column=0))
+                                decimals=2, link_column=0, percent_columns={3, 4}))
     if chart_rows:
         improved = sum(1 for _, a, b in chart_rows if b > a)
         text = f"{improved} of {len(chart_rows)} items were answered right by more learners after teaching."
         section.summary.append(text)
         section.charts.append(Chart("Facility of each item before and after", text,
-                                    lambda: charts.facility_before_after(
-                                        [r[0] for r in chart_rows], [r[1] for r in chart_rows],
-                                        [r[2] for r in chart_rows], "Facility of each item before and after"),
+                                    ChartDrawing("facility_before_after", dict(
+                                        labels=[r[0] for r in chart_rows], before=[r[1] for r in chart_rows],
+                                        after=[r[2] for r in chart_rows],
+                                        title="Facility of each item before and after")),
                                     Table("Facility by item", ["Item", "Before", "After"],
-                                          [list(r) for r in chart_rows], decimals=2)))
+                                          [list(r) for r in chart_rows], decimals=2, percent_columns={1, 2}),
+                                    figures_in=section.tables[0].title))
     return section
 
 
@@ -329,8 +422,11 @@ def _performance(tasks, questions, hide: Suppressor) -> Section:
             tally = task.criteria.get(criterion)
             if tally is None or not tally.n:
                 continue
+            if not hide.enough(tally.n):
+                rows.append([criterion_label, hide.count(tally.n)] + [None] * 6)
+                continue
             before, after = tally.before / tally.n, tally.after / tally.n
-            rows.append([criterion_label, hide.count(tally.n), 100 * before, 100 * after, 100 * (after - before),
+            rows.append([criterion_label, tally.n, 100 * before, 100 * after, 100 * (after - before),
                          tally.better, tally.n - tally.better - tally.worse, tally.worse])
         table = Table(f"{label} ({outcome})" if outcome else label,
                       ["Criterion", "Learners", "Before (%)", "After (%)", "Change (points)", "Better", "Same", "Worse"],
@@ -339,7 +435,7 @@ def _performance(tasks, questions, hide: Suppressor) -> Section:
         data = {"question_id": task.question_id, "key": key, "type": task.type, "learners": task.learners,
                 "parallel_question_id": task.parallel_question_id,
                 "criteria": [dict(zip(("criterion", "learners", "before", "after", "change", "better", "same", "worse"),
-                                      row)) for row in rows]}
+                                      row if isinstance(row[1], int) else [row[0]] + [None] * 7)) for row in rows]}
         if task.type == "appraisal_checklist":
             kappas = [kappa_from_counts(task.answers_before), kappa_from_counts(task.answers_after)]
             table.note = ("Agreement with the expert beyond chance, every learner's answers pooled (Cohen's kappa): "
@@ -354,7 +450,8 @@ def _performance(tasks, questions, hide: Suppressor) -> Section:
     return section
 
 
-def _item_analysis(tests, infos, questions, hide: Suppressor, facility_before: dict[int, float | None]) -> Section:
+def _item_analysis(tests, infos, questions, hide: Suppressor, facility_before: dict[int, float | None],
+                   exact_attempts: dict | None = None) -> Section:
     section = Section("item_analysis", "Item analysis of the post-test")
     flagged = 0
     for test in tests:
@@ -378,17 +475,20 @@ def _item_analysis(tests, infos, questions, hide: Suppressor, facility_before: d
                                "discriminative_efficiency": item.discriminative_efficiency,
                                "effective_weight": item.effective_weight, "flags": flags})
         t = analysis.test
-        section.tables.append(Table(f"Items of {name} ({t.n} attempts)",
+        exact = (exact_attempts or {}).get((test.instrument_id, test.form), True)
+        section.tables.append(Table(f"Items of {name} ({t.n} attempts)" if exact else f"Items of {name}",
                                     ["Item", "Facility", "SD", "Discrimination index", "Discriminative efficiency",
                                      "Effective weight (%)", "To review"], rows, decimals=2, link_column=0,
-                                    column_decimals={3: 1, 4: 1, 5: 1}))
+                                    column_decimals={3: 1, 4: 1, 5: 1}, percent_columns={1}))
         section.tables.append(Table(f"Test statistics of {name}", ["Statistic", "Value"], [
-            ["Attempts", t.n], ["Mean mark", t.mean], ["Median mark", t.median], ["Standard deviation", t.sd],
+            ["Attempts", hide.cell(t.n, exact)], ["Mean mark", t.mean], ["Median mark", t.median],
+            ["Standard deviation", t.sd],
             ["Skewness", t.skewness], ["Kurtosis", t.kurtosis],
             ["Coefficient of internal consistency (Cronbach's alpha × 100)", t.cic],
             ["Error ratio (%)", t.error_ratio], ["Standard error", t.standard_error]], decimals=2))
-        section.data[name] = {"items": json_items, "test": {k: getattr(t, k) for k in (
-            "n", "mean", "median", "sd", "skewness", "kurtosis", "cic", "error_ratio", "standard_error")}}
+        statistics = ("n", "mean", "median", "sd", "skewness", "kurtosis", "cic", "error_ratio", "standard_error")
+        section.data[name] = {"items": json_items, "test": {k: getattr(t, k) if k != "n" or exact else None
+                                                            for k in statistics}}
     if flagged:
         section.summary.insert(0, f"{flagged} item(s) are flagged for review: they tell strong and weak learners "
                                   "apart poorly, or most learners knew them before teaching.")
@@ -399,7 +499,8 @@ def _item_analysis(tests, infos, questions, hide: Suppressor, facility_before: d
     return section
 
 
-def _reliability(instrument_ids, tests, infos, versions, confidence, outcome_info, hide: Suppressor) -> Section:
+def _reliability(instrument_ids, tests, infos, versions, confidence, outcome_info, hide: Suppressor,
+                 exact_attempts: dict | None = None) -> Section:
     """For each test in scope: items per outcome, alpha with its interval, plain warnings, item-writing findings."""
     section = Section("reliability", "How far to trust each test")
     warnings, reassurances = _Sentences(), []
@@ -452,8 +553,10 @@ def _reliability(instrument_ids, tests, infos, versions, confidence, outcome_inf
             else:
                 verdict = "high enough to compare groups"
                 reassurances.append(f"{title}, {name}: Cronbach's alpha is {alpha:.2f}, high enough to compare groups.")
-            rows.append([name, attempts, k, alpha, *(interval or (None, None)), verdict])
-            data["forms"].append({"form": test.form, "attempts": attempts, "items": k, "alpha": alpha,
+            exact = (exact_attempts or {}).get((test.instrument_id, test.form), True)
+            rows.append([name, hide.cell(attempts, exact), k, alpha, *(interval or (None, None)), verdict])
+            data["forms"].append({"form": test.form, "attempts": attempts if exact else None, "items": k,
+                                  "alpha": alpha,
                                   "ci_low": interval[0] if interval else None,
                                   "ci_high": interval[1] if interval else None, "verdict": verdict})
         if rows:
@@ -575,9 +678,11 @@ def _reason_for(s: PairedSummary, row_label: str) -> str:
 
 
 def _ci(s: PairedSummary) -> str:
+    """The 95% confidence interval in words that start with a digit, so that no spreadsheet takes them for a
+    formula (and no CSV needs a guarding apostrophe)."""
     if s.ci_low is None or s.ci_high is None:
         return "–"
-    return f"{s.ci_low:+.1f} to {s.ci_high:+.1f}"
+    return f"95% CI {s.ci_low:+.1f} to {s.ci_high:+.1f}"
 
 
 def _sentence(s: PairedSummary) -> str:
@@ -606,11 +711,10 @@ def _paired_chart(s: PairedSummary, pre: np.ndarray, post: np.ndarray) -> Chart:
     sample = list(zip(pre[::step].tolist(), post[::step].tolist()))
     title = "Mean score before and after, with 95% confidence intervals"
     text = _sentence(s)
-    def svg():
-        return charts.paired_plot(s.mean_pre, s.mean_post, _mean_ci(s.mean_pre, s.sd_pre, s.n),
-                                  _mean_ci(s.mean_post, s.sd_post, s.n), title, max_score=100, pairs=sample)
     lo_pre, hi_pre = _mean_ci(s.mean_pre, s.sd_pre, s.n)
     lo_post, hi_post = _mean_ci(s.mean_post, s.sd_post, s.n)
+    svg = ChartDrawing("paired_plot", dict(pre_mean=s.mean_pre, post_mean=s.mean_post, pre_ci=(lo_pre, hi_pre),
+                                           post_ci=(lo_post, hi_post), title=title, max_score=100, pairs=sample))
     return Chart(title, text, svg, Table("Means before and after", ["Test", "Mean (%)", "95% CI low", "95% CI high"],
                                          [["Before", s.mean_pre, lo_pre, hi_pre],
                                           ["After", s.mean_post, lo_post, hi_post]], decimals=1))

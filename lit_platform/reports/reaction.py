@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from . import charts, queries
-from .document import Chart, ReportDocument, Section, Table
+from . import queries
+from .document import Chart, ChartDrawing, ReportDocument, Section, Table
 from .filters import ReportFilters
 from .suppress import Suppressor, describe_filters, generated_now
 
@@ -48,7 +48,7 @@ def _ratings(f: queries.ReactionFigures, hide: Suppressor) -> Section:
     section.tables.append(Table("Summary", ["Question", "Responses", "Mean (1–5)", "Would recommend"], [
         [QUESTIONS["usefulness"], f.n, means["usefulness"], None],
         [QUESTIONS["confidence"], f.n, means["confidence"], None],
-        ["Would you recommend it?", f.n, None, recommend]], decimals=2))
+        ["Would you recommend it?", f.n, None, recommend]], decimals=2, percent_columns={3}))
     section.data = {"responses": f.n, "would_recommend": recommend, **{
         name: {"mean": means[name], "distribution": {str(v): getattr(f, name).get(v, 0) for v in range(1, 6)}}
         for name in QUESTIONS}}
@@ -59,8 +59,8 @@ def _ratings(f: queries.ReactionFigures, hide: Suppressor) -> Section:
         top = max(range(5), key=lambda k: counts[k])
         text = f"{question} Most often rated {labels[top]} ({counts[top]} of {f.n}); mean {means[name]:.1f}."
         section.charts.append(Chart(question, text,
-                                    lambda labels=labels, counts=counts, question=question:
-                                    charts.distribution_bars(labels, counts, question),
+                                    ChartDrawing("distribution_bars", dict(labels=labels, counts=counts,
+                                                                           title=question)),
                                     Table(question, ["Rating", "Responses"],
                                           [[label, count] for label, count in zip(labels, counts)])))
     return section

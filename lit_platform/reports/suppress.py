@@ -1,34 +1,9 @@
-"""Small-group suppression and the shared wording of report figures."""
+"""The shared wording of report figures; the small-group rule itself is core.small_groups (re-exported here)."""
 from __future__ import annotations
 
 from ..core.types import utcnow
+from ..core.small_groups import HIDDEN_WITH_SMALL, TOO_FEW, Suppressor, suppressor  # noqa: F401
 from .filters import ReportFilters
-
-TOO_FEW = "fewer than {n}"
-
-
-class Suppressor:
-    """Hides counts and figures about fewer people than the minimum group size (zero is shown: it names no one)."""
-
-    def __init__(self, min_group: int):
-        self.min_group = max(1, int(min_group))
-
-    def enough(self, people: int) -> bool:
-        return people >= self.min_group
-
-    def count(self, people: int) -> int | str:
-        return people if people == 0 or self.enough(people) else TOO_FEW.format(n=self.min_group)
-
-    def count_value(self, people: int) -> int | None:
-        """For JSON: the number, or None when it is suppressed."""
-        return people if people == 0 or self.enough(people) else None
-
-    def too_few_sentence(self, people: int, what: str) -> str:
-        if people == 0:
-            return f"None in this selection: 0 {what}."
-        return (f"Fewer than {self.min_group} {what}, so the figures are not shown: with so few people, "
-                f"results could identify individuals.")
-
 
 def fmt_p(p: float | None) -> str | None:
     if p is None:

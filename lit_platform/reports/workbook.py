@@ -11,7 +11,7 @@ from openpyxl.utils import get_column_letter
 
 from ..core.exports import FORMULA_STARTS
 from .document import ReportDocument, Table
-from .exports import cell_text, is_number, plain_cell, section_tables
+from .exports import cell_text, generated_text, is_number, plain_cell, section_tables, table_cell_text
 
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _SHEET_MAX = 31
@@ -23,32 +23,43 @@ _NOTE = Font(italic=True)
 _WRAP = Alignment(wrap_text=True, vertical="top")
 
 
+def _shorten(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters at a word boundary (mid-word only when the first word is longer)."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit + 1].rsplit(" ", 1)[0] if " " in text[:limit + 1] else text[:limit]
+    return cut.rstrip(" '-–—,;:.(") or text[:limit]
+
+
 def sheet_title(title: str, taken: set[str]) -> str:
-    """A valid, unused sheet name for `title`; records it in `taken` (lower-cased names)."""
+    """A valid, unused sheet name for `title`, shortened at a word boundary; records it in `taken` (lower-cased)."""
     base = " ".join(_SHEET_FORBIDDEN.sub(" ", title).split()).strip("'") or "Section"
-    name, number = base[:_SHEET_MAX].rstrip(" '"), 2
+    name, number = _shorten(base, _SHEET_MAX), 2
     while name.casefold() in taken:
         suffix = f" ({number})"
-        name = base[:_SHEET_MAX - len(suffix)].rstrip(" '") + suffix
+        name = _shorten(base, _SHEET_MAX - len(suffix)) + suffix
         number += 1
     taken.add(name.casefold())
     return name
 
 
-def _number_format(value: int | float, decimals: int) -> str:
+def _number_format(value: int | float, decimals: int, percent: bool = False) -> str:
+    if percent:
+        return "0%" if decimals <= 0 else "0." + "0" * decimals + "%"
     if isinstance(value, int) or decimals <= 0:
         return "0"
     return "0." + "0" * decimals
 
 
-def _put(sheet, row: int, column: int, value: object, decimals: int = 2, font: Font | None = None):
-    """Write one cell: numbers as numbers, text always as text (never as a formula)."""
+def _put(sheet, row: int, column: int, value: object, decimals: int = 2, font: Font | None = None,
+         percent: bool = False):
+    """Write one cell: numbers as numbers (rates as percentage-formatted fractions), text always as text."""
     cell = sheet.cell(row=row, column=column)
     if isinstance(value, bool):
         value = cell_text(value)
     if is_number(value):
         cell.value = value
-        cell.number_format = _number_format(value, decimals)
+        cell.number_format = _number_format(value, decimals, percent)
     elif value is not None:
         text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
         cell.value = text
@@ -74,9 +85,9 @@ def _write_table(sheet, row: int, table: Table, widths: dict[int, int]) -> tuple
     row = header + 1
     for values in table.rows:
         for index, value in enumerate(values):
-            value = plain_cell(table, index, value)
-            _put(sheet, row, index + 1, value, table.decimals)
-            widths[index + 1] = max(widths.get(index + 1, 0), len(cell_text(value, table.decimals, "")))
+            _put(sheet, row, index + 1, plain_cell(table, index, value), table.decimals_for(index),
+                 percent=table.is_percent(index))
+            widths[index + 1] = max(widths.get(index + 1, 0), len(table_cell_text(table, index, value, "")))
         row += 1
     if table.note:
         _put(sheet, row, 1, table.note, font=_NOTE)
@@ -95,19 +106,20 @@ def report_workbook(doc: ReportDocument) -> bytes:
     summary = workbook.active
     summary.title = "Summary"
     _put(summary, 1, 1, doc.title, font=_HEADING)
-    _put(summary, 2, 1, "Generated at", font=_BOLD)
-    _put(summary, 2, 2, doc.generated_at.isoformat())
+    _put(summary, 2, 1, "Generated", font=_BOLD)
+    _put(summary, 2, 2, generated_text(doc))
     row = 3
     for label, value in doc.filters:
         _put(summary, row, 1, label, font=_BOLD)
         _put(summary, row, 2, value)
         row += 1
-    _put(summary, row, 1, f"Groups smaller than {doc.min_group} are not shown.")
+    _put(summary, row, 1, "Small groups", font=_BOLD)
+    _put(summary, row, 2, doc.suppression_note).alignment = _WRAP
     row += 2
     for section in doc.sections:
         _put(summary, row, 1, section.title, font=_BOLD)
         row += 1
-        for sentence in section.summary:
+        for sentence in section.plain + section.summary:
             _put(summary, row, 1, sentence)
             row += 1
         row += 1
@@ -118,7 +130,7 @@ def report_workbook(doc: ReportDocument) -> bytes:
         sheet = workbook.create_sheet(sheet_title(section.title, taken))
         _put(sheet, 1, 1, section.title, font=_HEADING)
         row = 2
-        for sentence in section.summary:
+        for sentence in section.plain + section.summary:
             _put(sheet, row, 1, sentence)
             row += 1
         row += 1

@@ -5,14 +5,26 @@
   var form = document.querySelector("form[data-autosave-url]");
   var token = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
 
-  var latest = {};
+  // One save of a question at a time: saves sent side by side could be applied by the server in either order,
+  // and an earlier answer written last would replace a later one. A change made while a save is on its way is
+  // sent when that save has been answered, with the question as it is then.
+  var sending = {};
+  var waiting = {};
 
   function save(section, what) {
     var id = section.getAttribute("data-response-id");
     window.clearTimeout(timers[id]);
-    var sequence = (latest[id] || 0) + 1;
-    latest[id] = sequence;
     var status = section.querySelector("[data-save-status]");
+    if (status) { status.textContent = "Saving…"; }
+    if (sending[id]) {
+      waiting[id] = waiting[id] === "check" ? "check" : what;  // an asked-for check is still announced
+      return;
+    }
+    send(section, id, what, status);
+  }
+
+  function send(section, id, what, status) {
+    sending[id] = true;
     var data = new FormData();
     section.querySelectorAll("input, select, textarea").forEach(function (field) {
       if (field.disabled || !field.name || field.name === "flag") { return; }
@@ -22,19 +34,45 @@
     var flag = section.querySelector('input[name="flag"]');
     if (flag) { data.append("flag", flag.checked ? "1" : "0"); }
     var url = form.getAttribute("data-autosave-url").replace(/\/0$/, "/" + id);
-    if (status) { status.textContent = "Saving…"; }
     fetch(url, { method: "POST", body: data, headers: { "X-CSRFToken": token }, credentials: "same-origin" })
-      .then(function (response) { return response.json().then(function (body) { return [response.ok, body]; }); })
+      .then(function (response) {
+        if (response.status === 413) {
+          return [false, { message: "Not saved: this answer is larger than the site accepts. Shorten it; nothing has been cut." }];
+        }
+        return response.json().then(function (body) { return [response.ok, body]; });
+      })
       .then(function (result) {
-        if (!status || latest[id] !== sequence) { return; }  // a later save of this question will report
+        if (!status || id in waiting) { return; }  // the save waiting to be sent will report
         status.textContent = result[0] ? (what === "flag" ? "Flag saved." : "Answer saved.") : result[1].message;
         showCheck(section, result, what);
         var link = document.querySelector('.question-nav a[href$="#q' + id + '"]');
         if (link && result[0]) { link.classList.toggle("answered", result[1].answered); }
+        if (result[0] && section.hasAttribute("data-answerable")) {
+          section.setAttribute("data-answered", result[1].answered ? "1" : "0");
+          recount();
+        }
+      }, function () {
+        if (status && !(id in waiting)) { status.textContent = "Not saved yet: check your connection. Your answer is sent again when you change page."; }
       })
-      .catch(function () {
-        if (status && latest[id] === sequence) { status.textContent = "Not saved yet: check your connection. Your answer is sent again when you change page."; }
-      });
+      .then(sendWaiting, sendWaiting);
+
+    function sendWaiting() {
+      sending[id] = false;
+      if (id in waiting) {
+        var next = waiting[id];
+        delete waiting[id];
+        send(section, id, next, status);
+      }
+    }
+  }
+
+  // Keep "You have answered N of M questions" beside the hand-in button true as answers are saved.
+  function recount() {
+    var count = document.querySelector("[data-answered-count]");
+    var all = form.querySelectorAll("[data-answerable]");
+    if (!count || !all.length) { return; }
+    var done = form.querySelectorAll('[data-answerable][data-answered="1"]').length;
+    count.textContent = "You have answered " + done + " of " + all.length + " questions.";
   }
 
   // Questions that check an answer as it is written (the search builder): show the checks on
@@ -44,7 +82,7 @@
     var region = section.querySelector("[data-search-check]");
     if (region) { region.innerHTML = result[1].check_html; }
     var announce = section.querySelector("[data-check-status]");
-    if (announce && (what === "check" || what === "answer")) { announce.textContent = result[1].check_summary; }
+    if (announce && (what === "check" || what === "answer")) { announce.innerHTML = result[1].check_summary_html; }
   }
 
   var timers = {};

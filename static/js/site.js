@@ -6,10 +6,59 @@
   var summary = document.querySelector("[data-focus-on-load]");
   if (summary) { summary.focus(); }
 
-  // Ask before destructive actions that carry data-confirm.
+  // Ask before destructive actions that carry data-confirm, in a dialog of the site's own (the browser's
+  // confirm() cannot be styled, names no site and is blocked in some browsers). Without script the button
+  // simply submits.
+  var dialog = null;
+  function askFirst(button) {
+    if (!dialog) {
+      dialog = document.createElement("dialog");
+      dialog.className = "confirm-dialog";
+      dialog.setAttribute("aria-labelledby", "confirm-dialog-text");
+      dialog.innerHTML = '<p id="confirm-dialog-text"></p><form method="dialog">' +
+        '<button type="submit" class="button warning" value="yes">Yes</button> ' +
+        '<button type="submit" class="button secondary" value="no" autofocus>No, go back</button></form>';
+      document.body.appendChild(dialog);
+    }
+    dialog.querySelector("#confirm-dialog-text").textContent = button.getAttribute("data-confirm");
+    dialog.onclose = function () {
+      if (dialog.returnValue !== "yes") { button.focus(); return; }
+      if (button.form && button.form.requestSubmit) { button.form.requestSubmit(button); return; }
+      button.setAttribute("data-confirmed", "1");
+      button.click();
+    };
+    dialog.returnValue = "";
+    dialog.showModal();
+  }
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-confirm]");
-    if (button && !window.confirm(button.getAttribute("data-confirm"))) { event.preventDefault(); }
+    if (!button || !window.HTMLDialogElement) { return; }
+    if (button.getAttribute("data-confirmed")) { button.removeAttribute("data-confirmed"); return; }
+    event.preventDefault();
+    askFirst(button);
+  });
+
+  // Text limits: count as the writer types, line breaks as one character (as the server counts them),
+  // and say plainly when the text is too long. Nothing is cut: the server refuses and says why.
+  function showCount(counter, field) {
+    var limit = parseInt(counter.getAttribute("data-max-chars"), 10);
+    var length = field.value.replace(/\r\n?/g, "\n").length;
+    var over = length - limit;
+    counter.classList.toggle("too-long", over > 0);
+    counter.textContent = over > 0
+      ? "Too long: " + length.toLocaleString() + " characters, the limit is " + limit.toLocaleString() +
+        ". Remove " + over.toLocaleString() + " character" + (over === 1 ? "" : "s") + " before saving."
+      : length.toLocaleString() + " of " + limit.toLocaleString() + " characters used.";
+  }
+  document.querySelectorAll("[data-count-for]").forEach(function (counter) {
+    var field = document.getElementById(counter.getAttribute("data-count-for"));
+    if (!field) { return; }
+    if (field.value) { showCount(counter, field); }
+    var wait;
+    field.addEventListener("input", function () {
+      window.clearTimeout(wait);
+      wait = window.setTimeout(function () { showCount(counter, field); }, 250);
+    });
   });
 
   var body = document.body;

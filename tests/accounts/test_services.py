@@ -136,7 +136,7 @@ def test_csv_import_reports_every_bad_row_with_its_line_and_imports_nothing(ctx,
         "people.csv, line 4: an account for taken@example.org already exists",
         "people.csv, line 5: ok@example.org already appears on line 2",
         "people.csv, line 6: the name is empty",
-        "people.csv, line 6: unknown role wizard (use learner, librarian, manager, admin)",
+        "people.csv, line 6: unknown role wizard (use learner, librarian, manager, admin, author)",
     ]
     assert services.find_user_by_email("ok@example.org") is None
 

@@ -161,7 +161,12 @@ def test_three_anonymous_participants_are_paired(app, staff, session_id):
     assert re.search(r"<dt>Paired \(took both\)</dt><dd>3</dd>", page)
     assert "<dt>Took the pre-test</dt><dd>3</dd>" in page
     assert "<dt>Same code used twice</dt><dd>0</dd>" in page
+    # Three people are fewer than the minimum group: who took part is shown, their scores are not.
+    assert "The averages appear once at least 5 people have taken both tests" in page
+    assert "Turn a need into a question." not in page and page.count(">not shown<") == 6
     # Class-level before and after per outcome, and confidence, over the three pairs.
+    app.config["LIT_REPORT_MIN_GROUP"] = 3
+    page = page_of(staff, f"/assessments/sessions/{session_id}")
     assert re.search(r'DS1 <span class="muted">Turn a need into a question.</span></th>\s*'
                      r'<td class="num">0%</td>\s*<td class="num">100%</td>\s*<td class="num">\+100 points</td>', page)
     assert re.search(r'I can combine terms with AND and OR.</th>\s*'

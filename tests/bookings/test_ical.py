@@ -2,10 +2,8 @@
 feed events are stored by a real CalDAV server (Radicale)."""
 import base64
 import http.client
-import socket
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -18,6 +16,7 @@ from lit_platform.bookings.models import Session
 from lit_platform.extensions import db
 
 from ..conftest import Actions
+from ..servers import free_port, stop, wait_for_port
 from .conftest import book, outbox
 
 
@@ -186,31 +185,18 @@ def test_public_feed_has_open_sessions_without_links(make, make_session, client)
 
 # Radicale ------------------------------------------------------------------------------------
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def radicale(tmp_path):
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "radicale", "--server-hosts", f"127.0.0.1:{port}", "--auth-type", "none",
          "--storage-filesystem-folder", str(tmp_path / "collections"), "--logging-level", "warning"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("Radicale did not start")
-    yield port
-    process.terminate()
-    process.wait(10)
+    try:
+        wait_for_port(port, process, "Radicale", seconds=20)
+        yield port
+    finally:
+        stop(process)
 
 
 def _dav(port, method, path, body=b"", content_type="text/calendar; charset=utf-8"):

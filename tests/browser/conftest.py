@@ -16,7 +16,7 @@ from werkzeug.serving import make_server
 
 from lit_platform.extensions import db
 
-from ..conftest import app_config, build_app, drop_postgres_database, migrate_to_head, new_database
+from ..conftest import app_config, build_app, worker_database
 
 CHROMIUM = os.environ.get("LIT_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -48,11 +48,8 @@ def browser():
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def live_database_url(request, tmp_path_factory):
-    url = new_database(request.param, tmp_path_factory)
-    migrate_to_head(url)
-    yield url
-    if request.param == "postgresql":
-        drop_postgres_database(url)
+    """This worker's database of each kind that the live server commits to (emptied after each test)."""
+    return worker_database(request.param, tmp_path_factory, purpose="live-")
 
 
 class LiveServer:

@@ -14,7 +14,8 @@ MANAGER = next((email, password) for role, email, _, password, _ in DEMO_ACCOUNT
 
 
 def download(page, link_name: str) -> bytes:
-    with page.expect_download() as info:
+    # The PDF (charts drawn, then laid out by WeasyPrint) can take a while on two busy cores.
+    with page.expect_download(timeout=90_000) as info:
         page.get_by_role("link", name=link_name).click()
     with open(info.value.path(), "rb") as handle:
         return handle.read()
@@ -43,15 +44,28 @@ def test_manager_filters_the_learning_report_and_downloads_it(page, live_app, ax
     body = page.request.get(page.url.replace("/reports/learning", "/api/v1/reports/learning")).json()
     paired = body["sections"]["summary"]["data"]["paired"]
     mean_pre, mean_post = f"{paired['mean_pre']:.2f}", f"{paired['mean_post']:.2f}"
-    expect(page.get_by_role("region", name="Paired summary, all tests")).to_contain_text(mean_pre)
+    # What changed, for how many and how sure, in words first; the statistics one click away.
+    plain = f"Of {paired['n']} learners who took both tests, scores rose by {paired['mean_diff']:.0f} percentage"
+    expect(page.locator("p.lead").first).to_contain_text(plain)
+    details = page.locator("#summary details.full-statistics")
+    expect(details.locator("p").first).to_be_hidden()
+    page.locator("#summary").get_by_text("The full statistics").click()
     headline = f"Scores rose from {paired['mean_pre']:.0f}% to {paired['mean_post']:.0f}%"
-    expect(page.locator("p.lead").first).to_contain_text(headline)
-    # Each chart has a caption and its data as a table for anyone who cannot see it.
+    expect(details.locator("p").first).to_contain_text(headline)
+    # Each chart is an image file of its own, with a caption and its data as a table for anyone who cannot see it.
     chart = page.get_by_role("img", name="Mean score before and after, with 95% confidence intervals")
     expect(chart).to_be_visible()
+    assert chart.evaluate("image => image.complete && image.naturalWidth > 0"), "the chart's SVG file loaded"
     page.get_by_text("The chart's data as a table").first.click()
     expect(page.get_by_role("table", name="Means before and after")).to_be_visible()
     axe(page)
+    # The section's tables are one link away, on a page of their own with the same filters.
+    report_url = page.url
+    page.locator("#summary").get_by_role("link", name=re.compile("tables of “Overall change”")).click()
+    expect(page).to_have_url(re.compile(r"/reports/learning/summary\?(.*&)?course=\d+"))
+    expect(page.get_by_role("region", name="Paired summary, all tests")).to_contain_text(mean_pre)
+    axe(page)
+    page.goto(report_url)
 
     text = download(page, "CSV file of the learning report").decode("utf-8-sig")
     cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]

@@ -338,10 +338,10 @@ def test_backup_on_postgresql_writes_a_pg_dump_archive(make_app, tmp_path):
 
 
 @only_postgresql
-def test_backup_on_postgresql_without_pg_dump_points_to_the_readme(make_app, tmp_path, monkeypatch):
+def test_backup_on_postgresql_without_pg_dump_points_to_the_backup_docs(make_app, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     result = run_lit(make_app(), "backup", str(tmp_path / "lit.dump"))
-    assert refused(result, "pg_dump", "not on PATH", "README's Backups section")
+    assert refused(result, "pg_dump", "not on PATH", "docs/backups.md")
     assert not (tmp_path / "lit.dump").exists()
 
 

@@ -5,10 +5,6 @@ import io
 import json
 import logging
 import re
-import shutil
-import socket
-import subprocess
-import time
 from datetime import timedelta
 
 import pytest
@@ -21,14 +17,9 @@ from lit_platform.extensions import db
 from lit_platform.outbox.models import OutboxMessage
 
 from ..conftest import app_config
+from ..servers import free_port
 
 TOKEN = "metrics-token-" + "t" * 32
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _no_cookie_no_store(response) -> None:
@@ -72,7 +63,7 @@ def test_readyz_fails_when_the_database_is_behind_the_migrations(app, client):
 
 
 def test_readyz_fails_when_the_database_is_unreachable(caplog):
-    port = _free_port()  # nothing listens there
+    port = free_port()  # nothing listens there
     app = create_app(app_config(f"postgresql://postgres@127.0.0.1:{port}/nothing"))
     with caplog.at_level(logging.CRITICAL, logger="lit_platform"):
         response = app.test_client().get("/readyz")
@@ -84,30 +75,10 @@ def test_readyz_fails_when_the_database_is_unreachable(caplog):
         db.engine.dispose()
 
 
-@pytest.fixture
-def redis_url(tmp_path):
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.skip("redis-server is not installed")
-    port = _free_port()
-    process = subprocess.Popen([server, "--port", str(port), "--save", "", "--appendonly", "no",
-                                "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
-def test_readyz_checks_redis_when_configured(make_app, redis_url, caplog):
-    response = make_app(LIT_REDIS_URL=redis_url).test_client().get("/readyz")
+def test_readyz_checks_redis_when_configured(make_app, redis_server, caplog):
+    response = make_app(LIT_REDIS_URL=redis_server).test_client().get("/readyz")
     assert response.status_code == 200 and response.json["checks"]["redis"] == "ok"
-    dead = f"redis://127.0.0.1:{_free_port()}/0"
+    dead = f"redis://127.0.0.1:{free_port()}/0"
     with caplog.at_level(logging.CRITICAL, logger="lit_platform"):
         response = make_app(LIT_REDIS_URL=dead).test_client().get("/readyz")
     assert response.status_code == 503

@@ -86,7 +86,8 @@ def test_every_view_declares_who_may_use_it(app):
 def test_state_changing_routes_accept_only_post(app):
     """Only routes that show pages or forms answer GET; every action route is POST-only."""
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in {"accounts.logout", "core.keepalive", "admin.user_status"}:
+        if rule.endpoint in {"accounts.logout", "core.keepalive", "admin.user_status", "sso.unlink",
+                             "sso.link", "sso.unlink_mine"}:
             assert rule.methods - {"OPTIONS"} == {"POST"}, rule
 
 

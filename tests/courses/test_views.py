@@ -29,7 +29,7 @@ def course_with_pretest(app, course_folder):
     return import_folder(app, course_folder)
 
 
-def pass_module_quiz(app, client):
+def pass_module_quiz(app, client, right: bool = True):
     with app.app_context():
         quiz_id = db.session.scalar(select(Quiz.id).where(Quiz.key == "demo-02-check"))
     response = Actions(client).post(f"/quizzes/{quiz_id}/attempts", page=f"/quizzes/{quiz_id}")
@@ -37,8 +37,9 @@ def pass_module_quiz(app, client):
     with app.app_context():
         responses = {r.version.type: r.id for r in db.session.get(Attempt, attempt_id).responses}
     Actions(client).post(f"/attempts/{attempt_id}/page/1", {
-        f"r{responses['single_choice']}": page_value(app, responses["single_choice"], "choice", "1"),
-        f"r{responses['true_false']}": page_value(app, responses["true_false"], "answer", "false")})
+        f"r{responses['single_choice']}": page_value(app, responses["single_choice"], "choice", "1" if right else "2"),
+        f"r{responses['true_false']}": page_value(app, responses["true_false"], "answer",
+                                                  "false" if right else "true")})
     Actions(client).post(f"/attempts/{attempt_id}/submit", page=f"/attempts/{attempt_id}/summary")
 
 
@@ -150,3 +151,38 @@ def test_module_page_shows_the_new_text_and_quiz_settings_after_changes(app, sig
     assert "Put OR between synonyms" in page and "Use OR between synonyms" not in page
     assert "Score 80% or more" in page
     assert "Next: Extra reading" in page
+
+
+def test_module_page_shows_the_last_result_and_the_button_only_when_it_can_complete(app, sign_in, course):
+    client, _ = sign_in("learner")
+    page = client.get("/courses/demo-course/boolean").get_data(as_text=True)
+    assert "Mark this module complete" not in page
+    assert "Pass the quiz “Boolean check” (50% or more) to complete this module." in page
+    assert "Your last attempt" not in page and "Take the quiz: Boolean check" in page
+    pass_module_quiz(app, client, right=False)
+    page = client.get("/courses/demo-course/boolean").get_data(as_text=True)
+    assert re.search(r"Your last attempt, [^:]+:\s+0% \(not yet passed\)", page)
+    assert "Mark this module complete" not in page and "Try the quiz again: Boolean check" in page
+    pass_module_quiz(app, client)
+    page = client.get("/courses/demo-course/boolean").get_data(as_text=True)
+    assert re.search(r"Your last attempt, [^:]+:\s+100% \(passed\)", page)
+    assert "Mark this module complete" in page and "to complete this module" not in page
+    # A module without a quiz can be completed straight away.
+    assert "Mark this module complete" in client.get("/courses/demo-course/question").get_data(as_text=True)
+
+
+def test_page_and_server_use_one_completion_rule(app, sign_in, course):
+    from lit_platform.courses.services import completion_blocker
+    from lit_platform.accounts.models import User
+
+    client, user = sign_in("learner")
+    with app.app_context():
+        quiz = db.session.scalar(select(Quiz).where(Quiz.key == "demo-02-check"))
+        learner = db.session.get(User, user.id)
+        blocker = completion_blocker(quiz, learner)
+    assert blocker and blocker in client.get("/courses/demo-course/boolean").get_data(as_text=True)
+    response = Actions(client).post("/courses/demo-course/boolean/complete", page="/courses/demo-course/boolean")
+    assert blocker in client.get(response.headers["Location"]).get_data(as_text=True)
+    pass_module_quiz(app, client)
+    with app.app_context():
+        assert completion_blocker(db.session.get(Quiz, quiz.id), db.session.get(User, user.id)) is None

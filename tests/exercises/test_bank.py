@@ -32,7 +32,7 @@ def test_a_checklist_written_in_the_bank_is_checked_saved_and_shown_again_for_ed
     saved = Actions(client).post(page, {**base, "definition": definition}, page=page)
     assert saved.status_code == 302, re.findall(r"error-message[^>]*>(.*?)</p>", saved.get_data(as_text=True), re.S)
     with app.app_context():
-        question = db.session.scalars(select(Question)).all()[-1]
+        question = db.session.scalars(select(Question).order_by(Question.id)).all()[-1]  # the newest
         assert question.current.spec["items"][0]["expert"] == "yes"  # an unquoted yes still means the answer
         assert question.current.spec == CHECKLIST_SPEC
         edit_page = client.get(f"/bank/questions/{question.id}/edit").get_data(as_text=True)

@@ -586,3 +586,13 @@ def test_a_colon_that_ovid_would_read_as_truncation_is_dropped_with_a_note():
     result = translate(parse_search("2015:2020[dp] OR foo:[tiab]", "pubmed"), "ovid")
     assert result.text == "2015:2020.yr. or foo.ti,ab."
     assert [note.split(" ")[0] for note in result.notes] == ["PubMed's", "`foo:`"]
+
+
+def test_quoted_learner_text_is_shortened_between_terms_never_inside_one():
+    from lit_platform.exercises.search_syntax import _q
+
+    text = "child*[tiab] OR paediatric*[tiab] OR adolescen*[tiab] OR teenager*[tiab] OR youth[tiab]"
+    quoted = _q(text, limit=40)
+    assert quoted == "`child*[tiab] OR paediatric*[tiab] OR …`"
+    assert _q("a" * 80, limit=40) == f"`{'a' * 80}`"  # one long term is kept whole
+    assert _q("short `tick`") == "`short 'tick'`"

@@ -42,8 +42,9 @@ def test_a_learner_checks_a_search_as_they_write_it_then_hands_it_in(app, sign_i
         f"r{rid}.syntax": "pubmed", f"r{rid}.plan.1.name": "Children", f"r{rid}.plan.1.terms": "child*\npaediatric*",
         f"r{rid}.search": "(child*[tiab] AND paediatric*[tiab] AND asthma[tiab]"})
     assert saved.status_code == 200 and saved.json["saved"] is True
-    assert saved.json["check_summary"].startswith("Search checked: ")
-    assert "unbalanced" in saved.json["check_summary"].lower() or "bracket" in saved.json["check_summary"].lower()
+    assert saved.json["check_summary_html"].startswith("Search checked: ")
+    summary = saved.json["check_summary_html"].lower()
+    assert "unbalanced" in summary or "bracket" in summary
     assert "finding-error" in saved.json["check_html"]
 
     # Without JavaScript: "Check my search" posts the page and comes back to the checks.
@@ -73,6 +74,29 @@ def test_a_learner_checks_a_search_as_they_write_it_then_hands_it_in(app, sign_i
     body = appendix.get_data(as_text=True)
     assert "Database: MEDLINE" in body and "  1  (child*[tiab] OR paediatric*[tiab])" in body
     assert "Children: child*; paediatric*" in body
+
+
+def test_each_save_stores_the_search_and_returns_the_checks_of_that_search(app, sign_in, make):
+    quiz = exercise_quiz(make)
+    client, _ = sign_in("learner")
+    attempt_id = start(client, quiz.id)
+    rid = response_ids(app, attempt_id)["search_strategy"]
+    token = Actions(client).token(f"/attempts/{attempt_id}/page/1")
+
+    def save(search):
+        saved = client.post(f"/attempts/{attempt_id}/responses/{rid}", headers={"X-CSRFToken": token}, data={
+            f"r{rid}.syntax": "pubmed", f"r{rid}.search": search})
+        assert saved.status_code == 200 and saved.json["saved"] is True
+        return saved.json
+
+    broken, fixed = "(child*[tiab] AND asthma[tiab]", "(child*[tiab] OR paediatric*[tiab]) AND asthma*[tiab]"
+    first = save(broken)
+    assert "finding-error" in first["check_html"]
+    second = save(fixed)
+    assert "finding-error" not in second["check_html"] and second["check_summary_html"] != first["check_summary_html"]
+    again = save(broken)  # the same text again: the same checks, and the text is what is stored
+    assert (again["check_html"], again["check_summary_html"]) == (first["check_html"], first["check_summary_html"])
+    assert html.escape(broken, quote=False) in client.get(f"/attempts/{attempt_id}/page/1").get_data(as_text=True)
 
 
 def test_a_learner_keeps_a_handed_in_search_and_no_one_else_can_reach_it(app, sign_in, make):
@@ -164,7 +188,16 @@ def test_lateral_reading_and_checklist_answers_are_kept_and_reviewed_against_the
     assert "An expert's route" in review and "Open the encyclopaedia entry." in review
     assert "Your verdict: Misleading, with confidence 4 of 5." in review
     assert "You agreed with the expert on 1 of 4 items (25%)." in review
-    assert "Why the expert answered as they did" in review and "(you differ)" in review
+    items = re.findall(r'<li class="appraisal-item[^"]*">(.*?)</li>',
+                       client.get(f"/attempts/{attempt_id}/review").get_data(as_text=True), re.S)
+    assert len(items) == 4
+    first, second, third = (" ".join(html.unescape(re.sub(r"<[^>]+>", " ", item)).split()) for item in items[:3])
+    assert first == ("Were people randomly allocated? ✓ Same as the expert Your answer Yes Your reason a computer list "
+                     "The expert's answer Yes The expert's reason By computer.")
+    assert second.startswith("Was allocation concealed? Not answered Your answer Not answered")
+    assert "The expert's answer Can't tell The expert's reason Not said." in second
+    assert third.startswith("Were assessors blinded? ✗ Different from the expert Your answer Yes Your reason None given")
+    assert "The expert's answer No The expert's reason They knew." in third
 
 
 def test_a_quiz_that_hides_right_answers_hides_the_expert_and_the_model(app, sign_in, make):
@@ -174,4 +207,33 @@ def test_a_quiz_that_hides_right_answers_hides_the_expert_and_the_model(app, sig
     Actions(client).post(f"/attempts/{attempt_id}/submit", page=f"/attempts/{attempt_id}/summary")
     review = text_of(client.get(f"/attempts/{attempt_id}/review"))
     assert "The model answer" not in review and "An expert's route" not in review
-    assert "Why the expert answered" not in review
+    assert "The expert's answer" not in review and "The expert's reason" not in review
+    assert "Same as the expert" not in review and "Different from the expert" not in review
+
+
+def test_saved_search_summary_matches_the_checks_and_the_appendix_states_them(app, sign_in):
+    client, _ = sign_in("learner")
+    long_search = ("(asthma*[tiab] OR wheez*[tiab] OR bronchospasm*[tiab] OR respiratory-sounds[tiab]"
+                   " AND (child*[tiab] OR paediatric*[tiab])")
+    form = {"title": "Asthma checks", "syntax": "pubmed", "search": long_search,
+            "plan-0-name": "Asthma", "plan-0-terms": "asthma*\nwheez*"}
+    created = Actions(client).post("/searches/new", form, page="/searches/new")
+    search_url = created.headers["Location"].split("#")[0]
+    page = client.get(search_url).get_data(as_text=True)
+    checks = page[page.index('<section id="checks"'):page.index("</section>", page.index('<section id="checks"'))]
+    assert checks.count("<h2") + checks.count("<h3") == 2  # "Checks on the saved search" and the reading tree
+    assert "Checks on your saved search" not in checks
+    summary = re.search(r"</h2>\s*<p>(.*?)</p>", checks, re.S).group(1)
+    assert "`" not in summary and "<code>" in summary
+    findings = re.findall(r'<li class="finding finding-\w+"><strong>[^<]*</strong> (.*?)</li>', checks, re.S)
+    assert findings and summary.endswith(findings[0])  # "First: ..." is the first check, formatted alike
+    for quoted in re.findall(r"<code>(.*?)</code>", checks):
+        words = html.unescape(quoted).rstrip(" …").split()
+        assert all(word in long_search for word in words), quoted  # whole terms only, never cut inside one
+
+    appendix = client.get(f"{search_url}/appendix.txt").get_data(as_text=True)
+    shown = [" ".join(html.unescape(re.sub(r"<code>(.*?)</code>", r"“\1”", f)).split()) for f in findings]
+    listed = appendix.split("\nChecks\n", 1)[1].strip().splitlines()
+    assert len(listed) == len(shown)
+    for line, message in zip(listed, shown):
+        assert line.strip().endswith(message) and "`" not in line

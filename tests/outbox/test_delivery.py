@@ -1,5 +1,4 @@
 """Outbox delivery to a real SMTP server running in this process."""
-import socket
 from datetime import timedelta
 from email import message_from_bytes, policy
 
@@ -14,6 +13,8 @@ from lit_platform.extensions import db
 from lit_platform.outbox.models import OutboxMessage
 from lit_platform.outbox.services import SmtpSettings, queue_message, send_pending
 
+from ..servers import free_port
+
 
 class Inbox:
     def __init__(self):
@@ -22,12 +23,6 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope):
         self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
         return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from lit_platform.outbox.services import queue_message, send_pending, texts_as_s
 
 from ..conftest import Actions
 from ..privacy.test_export import export_of
-from .test_delivery import free_port, settings_for, smtp_server  # noqa: F401 (the fixture)
+from ..servers import free_port
+from .test_delivery import settings_for, smtp_server  # noqa: F401 (the fixture)
 
 
 def stored(app) -> str:

@@ -21,7 +21,7 @@ from lit_platform.extensions import db
 from lit_platform.outbox.models import OutboxMessage
 
 from ..conftest import PROJECT_ROOT
-from .test_delivery import free_port
+from ..servers import free_port
 
 MESSAGE_ID = re.compile(r"<outbox\.(\d+)\.")
 

@@ -14,6 +14,8 @@ from lit_platform.assessments import queries as assessment_queries
 from lit_platform.assessments import services as assessments
 from lit_platform.assessments.models import Participant
 from lit_platform.audit import record_event
+from lit_platform.authoring.drafts import store_blob
+from lit_platform.authoring.models import CourseSource, SourceFile, SourceVersion
 from lit_platform.bookings.models import (ApiToken, Booking, CalendarFeed, Session, SessionFacilitator, SessionSeries,
                                           SurveyResponse)
 from lit_platform.core.types import utcnow
@@ -22,6 +24,8 @@ from lit_platform.exercises.models import SavedSearch
 from lit_platform.extensions import db
 from lit_platform.outbox.models import OutboxMessage
 from lit_platform.privacy.models import PrivacyRequest, RetentionReview
+from lit_platform.sso.models import LinkedIdentity
+from lit_platform.sso.saml_models import SamlRequest
 from lit_platform.quizzes import attempts as quiz_attempts
 from lit_platform.quizzes.models import Attempt, Question, Quiz, QuizExtension, QuizSlot
 
@@ -124,6 +128,12 @@ def seed_person(app, make, course_id: int, name: str, email: str, neutral, share
         db.session.add(CalendarFeed(user_id=user.id, token_hash=f"f{next(_numbers):063d}"))
         db.session.add(ApiToken(user_id=user.id, name="Reference manager", token_hash=f"a{next(_numbers):063d}",
                                 prefix="lit_abc"))
+        # Single sign-on: an identity at a provider linked to the account, with the address it gave.
+        db.session.add(LinkedIdentity(user_id=user.id, provider="uni", subject=f"sub-{user.id}", email=user.email,
+                                      last_used_at=now))
+        # A SAML sign-in answered by the identity provider and not yet finished in the browser.
+        db.session.add(SamlRequest(id=f"id-request-{user.id}", provider="uni", user_id=user.id, answered_at=now,
+                                   name_id=f"pairwise-{user.id}"))
         record_event("login.succeeded", user, "user", user.id, ip_address="192.0.2.10")
         # Requests and retention: a request about them; as staff, one they logged and completed, a review.
         today = date.today()
@@ -134,6 +144,15 @@ def seed_person(app, make, course_id: int, name: str, email: str, neutral, share
                                       completed_at=now))
         db.session.add(RetentionReview(as_of=now, items={}, applied={}, created_by_id=user.id,
                                        approved_by_id=user.id))
+        # Authoring, as staff: a course they started, a draft file they saved, a version they published.
+        source = CourseSource(course_slug=f"authored-{next(_numbers)}", origin="new", created_by_id=user.id,
+                              upstream_base={})
+        db.session.add(source)
+        db.session.flush()
+        db.session.add(SourceFile(source_id=source.id, path="course.yaml", sha256=store_blob(b"title: Ours\n"),
+                                  updated_by_id=user.id))
+        db.session.add(SourceVersion(source_id=source.id, number=1, files={}, note="First version",
+                                     published_by_id=user.id))
         db.session.commit()
         participant_ids = db.session.scalars(select(Participant.id).where(Participant.user_id == user.id)).all()
         attempt_ids = db.session.scalars(select(Attempt.id).where(Attempt.user_id == user.id)).all()

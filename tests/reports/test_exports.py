@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from html.parser import HTMLParser
 
+import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -58,10 +59,12 @@ def read_csv(doc: ReportDocument) -> list[list[str]]:
 def test_csv_starts_with_title_time_and_filters():
     rows = read_csv(make_document())
     assert rows[0] == ["Evaluation: Finding evidence"]
-    assert rows[1] == ["Generated at", "2026-03-02T09:30:00+00:00"]
+    assert rows[1] == ["Generated", "2 March 2026, 09:30 UTC"]
     assert rows[2] == ["Course", "Finding evidence"]
     assert rows[3] == ["Period", "January to March 2026"]
     assert rows[4] == ["Team", "'=cmd|' /C calc'!A0"]
+    assert rows[5] == ["Small groups", "Figures about fewer than 5 people are not shown, and neither is any figure "
+                                       "from which one could be worked out."]
 
 
 def test_csv_lists_every_table_in_order_under_section_and_table_title():
@@ -254,3 +257,112 @@ def test_pdf_of_a_long_table_runs_over_several_pages(app):
     assert "Extra outcome 149" in text
     # The header row is repeated on every page the table runs onto.
     assert text.count("Outcome Learners Before After Change") >= 2
+
+
+# Rates, signs and the small-group note, in every format ----------------------------------------------
+
+def rates_document() -> ReportDocument:
+    """A table of rates (held as fractions) beside counts and a signed change."""
+    table = Table(title="Attendance", columns=["Month", "Booked", "No-show rate", "Change"],
+                  rows=[["Jan 2026", 40, 0.126, -0.2], ["Feb 2026", 31, 0.0645, 3.5]], decimals=2,
+                  percent_columns={2})
+    return ReportDocument(key="reach", title="Reach and delivery", generated_at=GENERATED, filters=[],
+                          sections=[Section(key="delivery", title="Sessions and attendance", tables=[table])],
+                          min_group=5)
+
+
+def test_rates_are_percentages_in_the_csv_and_signed_numbers_stay_numbers():
+    rows = read_csv(rates_document())
+    assert ["Jan 2026", "40", "13%", "-0.20"] in rows
+    assert ["Feb 2026", "31", "6%", "3.50"] in rows
+    assert not any(cell.startswith("'") for row in rows for cell in row), "no apostrophe before a number"
+
+
+def test_csv_prefixes_only_text_that_a_spreadsheet_would_run_as_a_formula():
+    from lit_platform.core.exports import neutralise
+
+    for formula in ("=1+1", "+A1", "-1+2", "@SUM(A1)", "\t=1", "\r=1"):
+        assert neutralise(formula) == "'" + formula
+    for harmless in ("-0.20", "+3.5", "-5%", "42%", "Fewer than 5", "–", "−2 points", -0.2, 7, None):
+        assert neutralise(harmless) == harmless
+
+
+def test_rates_are_percentage_formatted_numbers_in_the_workbook():
+    sheet = open_workbook(rates_document())["Sessions and attendance"]
+    rate = find(sheet, "Jan 2026").offset(column=2)
+    assert rate.data_type == "n" and rate.value == pytest.approx(0.126)
+    assert rate.number_format == "0%"
+    change = find(sheet, "Jan 2026").offset(column=3)
+    assert change.value == pytest.approx(-0.2) and change.number_format == "0.00"
+
+
+def test_rates_are_percentages_on_screen_and_in_print(app):
+    table = rates_document().sections[0].tables[0]
+    assert exports.table_cell_text(table, 2, 0.126) == "13%"
+    assert exports.table_cell_text(table, 3, -0.2) == "-0.20"
+    with app.app_context():
+        html = exports.to_pdf_html(rates_document())
+    assert ">13%<" in html.replace(" ", "") and "0.13" not in html
+
+
+def test_every_export_states_when_it_was_made_in_the_sites_format_and_the_small_group_rule(app):
+    note = "Figures about fewer than 5 people are not shown"
+    app.config["LIT_TIMEZONE"] = "Europe/London"
+    with app.app_context():
+        rows = read_csv(rates_document())
+        summary = open_workbook(rates_document())["Summary"]
+        _, text = pdf_text(exports.to_pdf(rates_document()))
+    assert ["Generated", "2 March 2026, 09:30"] in rows
+    assert any(row and row[0] == "Small groups" and row[1].startswith(note) for row in rows)
+    assert find(summary, "Generated").offset(column=1).value == "2 March 2026, 09:30"
+    assert find(summary, "Small groups").offset(column=1).value.startswith(note)
+    assert "2 March 2026, 09:30" in text and note in " ".join(text.split())
+    assert "T09:30" not in " ".join(c[0] for c in rows if c), "no ISO time stamp"
+
+
+def test_sheet_names_are_cut_at_a_word_boundary():
+    from lit_platform.reports.workbook import sheet_title
+
+    taken: set[str] = set()
+    title = "Performance tasks: each rubric criterion before and after"
+    first, second = sheet_title(title, taken), sheet_title(title, taken)
+    assert first == "Performance tasks each rubric"
+    assert second == "Performance tasks each (2)"
+    assert sheet_title("Retention: the follow-up test some weeks later", taken) == "Retention the follow-up test"
+    assert sheet_title("Antidisestablishmentarianism-and-more-words", taken) == "Antidisestablishmentarianism-an"
+
+
+# Accessible PDFs ------------------------------------------------------------------------------------
+
+def test_the_pdf_is_tagged_with_language_title_and_alternative_text_for_each_chart(app):
+    import pikepdf
+
+    with app.app_context():
+        pdf = pikepdf.open(io.BytesIO(exports.to_pdf(make_document())))
+    root = pdf.Root
+    assert "/StructTreeRoot" in root, "the PDF has a structure tree (it is tagged)"
+    assert root.MarkInfo.Marked is True
+    assert str(root.Lang) == "en-GB"
+    assert str(pdf.docinfo.Title) == "Evaluation: Finding evidence"
+    assert root.ViewerPreferences.DisplayDocTitle is True
+    with pdf.open_metadata() as metadata:
+        assert metadata.get("pdfuaid:part") == "1", "it declares PDF/UA-1"
+
+    def elements(node):
+        kids = node.get("/K")
+        kids = kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
+        for kid in kids:
+            if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                yield kid
+                yield from elements(kid)
+
+    found = list(elements(root.StructTreeRoot))
+    kinds = [str(e.S) for e in found]
+    for kind in ("/H1", "/H2", "/Table", "/TH", "/TD", "/Caption", "/Figure"):
+        assert kind in kinds, kind
+    figures = [e for e in found if e.S == "/Figure"]
+    assert figures and all(str(f.get("/Alt", "")).strip() for f in figures)
+    assert "Scores before and after" in [str(f.Alt) for f in figures]
+    # The reading order is the page's: the title, then the sections in turn.
+    headings = [e for e in found if str(e.S) in ("/H1", "/H2")]
+    assert str(headings[0].S) == "/H1"

@@ -21,9 +21,9 @@ from lit_platform.core.database import reading_reports
 from lit_platform.extensions import db
 
 from ..browser.conftest import empty_all_tables
-from ..conftest import (POSTGRES_URL, BufferedClient, app_config, create_postgres_database, drop_postgres_database,
-                        migrate_to_head, postgres_available)
-from ..outbox.test_delivery import free_port
+from ..conftest import (POSTGRES_URL, BufferedClient, app_config, drop_postgres_database, migrated_database,
+                        postgres_available)
+from ..servers import free_port
 from .test_reports import learning_json, manager, workshop  # noqa: F401  (fixtures)
 
 # What a hot standby needs at least as large as its primary's.
@@ -121,7 +121,7 @@ class Standby:
 
 
 @pytest.fixture(scope="module")
-def replica():
+def replica(tmp_path_factory):
     """(primary URL, standby URL) of a fresh migrated database and its streaming standby."""
     if not postgres_available():
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
@@ -134,10 +134,9 @@ def replica():
         if binaries is None or (os.geteuid() == 0 and not shutil.which("runuser")):
             pytest.skip("pg_basebackup and pg_ctl (PostgreSQL server binaries) are not available")
         added_line = allow_replication(connection)
-    url = create_postgres_database()
+    url = migrated_database("postgresql", tmp_path_factory)
     standby = Standby(binaries, primary_port, settings)
     try:
-        migrate_to_head(url)
         standby.start()
         yield url, standby.url(sa.engine.make_url(url).database)
     finally:

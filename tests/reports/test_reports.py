@@ -128,11 +128,23 @@ def test_paired_figures_are_the_hand_worked_ones(workshop, manager):
 def test_the_page_states_the_result_in_words_and_names_each_method(workshop, manager):
     page = html.unescape(page_of(manager, "/reports/learning"))
     assert "Scores rose from 42% to 67% for 6 learners who took both tests" in page
+    # First, in plain words, from the same figures: six changes of 50, 50, 50, 50, 0 and −50 points.
+    plain = page.index("Of 6 learners who took both tests, scores rose by 25 percentage points on average "
+                       "(from 42% to 67%).")
+    assert plain < page.index("<summary>The full statistics</summary>") < page.index("Scores rose from 42%")
+    assert "We cannot be sure there was a real change: the 95% interval -19 to 69 points includes no change" in page
+    assert "With only 6 learners, a few more results could move these figures a good deal." in page
     assert "normalised gain 0.43 (medium)" in page
+    # The methods are one link away, on a page of their own.
+    assert 'href="/reports/learning/methods"' in page
+    methods = html.unescape(page_of(manager, "/reports/learning/methods"))
     for method in ("Paired t-test", "Cohen's d_z (paired)", "Normalised gain (Hake's g)", "McNemar's test",
                    "Wilcoxon signed-rank test"):
-        assert method in page
-    assert '<svg' in page and 'role="img"' in page and "The chart's data as a table" in page
+        assert method in methods
+    # Each chart is a file of its own, described in words, with its figures in a table on the page.
+    assert '<svg' not in page
+    assert re.search(r'<img src="/reports/learning/charts/summary-1\.svg\?v=\w+" alt="[^"]+"', page)
+    assert "The chart's data as a table" in page
 
 
 def test_groups_smaller_than_the_minimum_are_not_shown(app, workshop, manager):
@@ -247,12 +259,15 @@ def test_reach_counts_places_bookings_attendance_and_no_shows(app, make, librari
     session = SessionFactory(app, make)(librarian, starts_at=in_days(-3), capacity=12, title="Boolean basics")
     attend_and_rate(app, make, session, ["attended"] * 6 + ["late", "absent", "absent"], [])
     data = manager.get("/api/v1/reports/reach").get_json()["sections"]["delivery"]["data"]["totals"]
-    # Two no-shows are fewer than five people: the count, and the rate that would give it away, are hidden.
-    assert data == {"sessions": 1, "places": 12, "booked": 9, "attended": 7, "no_shows": None,
+    # Two no-shows are fewer than five people: the count is hidden, and so are the attended count (9 booked
+    # minus 7 attended would give it away) and the rate.
+    assert data == {"sessions": 1, "places": 12, "booked": 9, "attended": None, "no_shows": None,
                     "no_show_rate": None, "capacity_use": pytest.approx(9 / 12), "demand_not_met": 0}
     page = page_of(manager, "/reports/reach")
-    assert "1 session delivered with 12 places; 9 booked and 7 attended." in page
-    assert "fewer than 5" in page
+    assert "1 session delivered with 12 places; 9 booked." in page
+    assert "fewer than 5" in page and "not shown" in page
+    assert "75%" in page, "capacity use is a percentage"
+    assert "7" not in re.findall(r"<t[dh][^>]*>\s*([^<]*?)\s*</t[dh]>", page), "the attended count is in no table"
 
     app.config["LIT_REPORT_MIN_GROUP"] = 2
     data = manager.get("/api/v1/reports/reach").get_json()["sections"]["delivery"]["data"]["totals"]
@@ -273,22 +288,36 @@ def test_reaction_summarises_ratings_and_a_hidden_comment_leaves_the_report(app,
 
     with app.app_context():
         abusive = db.session.scalar(select(SurveyResponse.id).where(SurveyResponse.comment.like("You are%")))
-    response = Actions(manager).post(f"/reports/comments/{abusive}/hide", page="/reports/reaction")
+    page = page_of(manager, "/reports/reaction")
+    listed = re.search(r'name="listed" value="([0-9,]+)"', page).group(1)
+    assert str(abusive) in listed.split(",")
+    response = Actions(manager).post("/reports/comments", {"listed": listed, "hidden": [str(abusive)]},
+                                     page="/reports/reaction")
     assert response.status_code == 302
+    assert "1 comment hidden from reports." in page_of(manager, response.headers["Location"])
     rows = list(csv.reader(io.StringIO(manager.get("/reports/reaction.csv").get_data(as_text=True))))
     comments = [row[0] for row in rows if row]
     assert "Clear and useful" in comments
     assert not any(comment.startswith("You are") for comment in comments)  # exports leave it out
     page = html.unescape(page_of(manager, "/reports/reaction"))
-    assert "You are all useless" in page  # the page lists it, with a button to show it again
-    assert f'action="/reports/comments/{abusive}/show' in page
+    assert "You are all useless" in page  # the page lists it, ticked, to be shown again by unticking it
+    assert f'name="hidden" value="{abusive}" id="hide-{abusive}" checked' in page
     # The ratings still count.
     assert manager.get("/api/v1/reports/reaction").get_json()["sections"]["ratings"]["data"]["responses"] == 5
+    # Unticking it shows it again, and the other comments stay as they were.
+    response = Actions(manager).post("/reports/comments", {"listed": listed}, page="/reports/reaction")
+    assert "1 comment shown again." in page_of(manager, response.headers["Location"])
+    rows = list(csv.reader(io.StringIO(manager.get("/reports/reaction.csv").get_data(as_text=True))))
+    assert any(row and row[0].startswith("You are") for row in rows)
 
     outsider = make.user("ola@example.org", "Ola Other", roles=["librarian"])
     client = app.test_client()
     assert Actions(client).login(outsider.email).status_code == 302
-    assert Actions(client).post(f"/reports/comments/{abusive}/show", page="/reports").status_code == 403
+    assert Actions(client).post("/reports/comments", {"listed": listed, "hidden": [str(abusive)]},
+                                page="/reports").status_code == 403
+    assert Actions(client).post("/reports/comments", {"listed": "x"}, page="/reports").status_code == 400
+    with app.app_context():
+        assert db.session.get(SurveyResponse, abusive).comment_hidden is False
 
 
 # The results rows the learning report reads -------------------------------------------------------
@@ -399,8 +428,12 @@ def test_reliability_items_per_outcome_and_item_writing_checks_of_the_versions_u
     page = html.unescape(page_of(manager, "/reports/learning"))
     assert '<h2 id="reliability-title">How far to trust each test</h2>' in page
     assert "Cronbach's alpha is 0.40" in page and "too low to compare groups" in page
-    assert "Items per outcome on Demo before and after" in page
-    assert "demo.pp.question (version 1)" in page and "/versions/1" in page
+    # The tables are on the section's own page, one link away.
+    assert "Items per outcome on Demo before and after" in page and 'href="/reports/learning/reliability"' in page
+    tables = html.unescape(page_of(manager, "/reports/learning/reliability"))
+    assert "Cronbach's alpha is 0.40" in tables
+    assert "<caption>Items per outcome on Demo before and after</caption>" in tables
+    assert "demo.pp.question (version 1)" in tables and "/versions/1" in tables
     flat = [cell for row in csv.reader(io.StringIO(manager.get("/reports/learning.csv").get_data(as_text=True)
                                                    .lstrip("\ufeff"))) for cell in row]
     assert "How far to trust each test — Reliability of Demo before and after" in flat
@@ -410,3 +443,20 @@ def test_reliability_items_per_outcome_and_item_writing_checks_of_the_versions_u
     assert "demo.pp.question (version 1)" in values
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(manager.get("/reports/learning.pdf").data)).pages)
     assert "How far to trust each test" in text
+
+
+def test_a_librarians_clear_filters_link_keeps_their_session(app, make, librarian):
+    """A librarian's reports are of one session they run: "Clear filters" clears the rest, not the session (which
+    would be refused with 403)."""
+    session = SessionFactory(app, make)(librarian, title="Cleared", starts_at=in_days(-2))
+    client = app.test_client()
+    assert Actions(client).login(librarian.email).status_code == 302
+    for kind in ("reaction", "reach", "learning"):
+        html = client.get(f"/reports/{kind}?session={session.id}&mode=in_person").get_data(as_text=True)
+        clear = re.search(r'<a href="([^"]+)">Clear filters</a>', html).group(1)
+        assert clear == f"/reports/{kind}?session={session.id}"
+        response = client.get(clear)
+        assert response.status_code == 200
+        assert "Clear filters" not in response.get_data(as_text=True)  # nothing left to clear
+    dashboard = client.get(f"/reports?session={session.id}&date_from=2020-01-01").get_data(as_text=True)
+    assert f'<a href="/reports?session={session.id}">Clear filters</a>' in dashboard

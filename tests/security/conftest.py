@@ -20,6 +20,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from lit_platform.extensions import db
+from lit_platform.sso.models import LinkedIdentity
 
 from ..bookings.conftest import SessionFactory, in_days
 from ..conftest import Actions, csrf_token_from
@@ -39,6 +40,7 @@ A_SEARCH_TEXT = "qzsecretterm*[tiab]"
 A_ANSWER_TEXT = "qzsecretsearchword"
 A_ESSAY_TEXT = "Alice private essay text qz7"
 A_COMMENT = "Alice private comment qz7"
+A_SSO_SUBJECT = "alice-subject-at-uni-qz7"
 RELAXED_LIMITS = {name: "10000 per minute" for name in (
     "LIT_LOGIN_RATE_LIMIT", "LIT_RESET_RATE_LIMIT", "LIT_JOIN_RATE_LIMIT", "LIT_API_RATE_LIMIT", "LIT_BOOKING_RATE_LIMIT",
     "LIT_EXPORT_RATE_LIMIT", "LIT_CHECKIN_RATE_LIMIT", "LIT_ADDRESS_RATE_LIMIT", "LIT_MAIL_RATE_LIMIT")}
@@ -53,6 +55,8 @@ class World:
     markers: list[str]
     #: role -> (session cookie value, CSRF token)
     cookies: dict[str, tuple[str | None, str]] = field(default_factory=dict)
+    #: the administrator's setting that opens the catalogue and course pages to visitors (on by default)
+    visitors_may_browse: bool = True
 
     def client(self, role: str):
         """A fresh client carrying the role's signed-in cookie (none for anonymous)."""
@@ -207,11 +211,19 @@ def build_world(app, make, tmp_path, answers: dict | None = None, names: dict | 
         review = retention.start_review(app.config, utcnow() + timedelta(days=4 * 366), admin)
         assert a.id in review.items["inactive_learners"]
         ids["retention_review"] = review.id
+        identity = LinkedIdentity(user_id=a.id, provider="uni", subject=A_SSO_SUBJECT, email=A_EMAIL)
+        db.session.add(identity)
+        db.session.flush()
+        ids["identity"] = identity.id
+        # A course being written in the browser (authoring is shared by every author; it holds no one's data).
+        from lit_platform.authoring import services as authoring
+
+        ids["authored"] = authoring.new_course("authored-course", "Authored course", admin).course_slug
         assert db.session.get(Booking, booking.id).status == "confirmed"
         db.session.commit()
 
     markers = [A_NAME, A_EMAIL, A_SEARCH_TITLE, A_SEARCH_TEXT, A_ANSWER_TEXT, A_ESSAY_TEXT, A_COMMENT,
-               ids["feed_token"], ids["api_token"], ids["reset_token"]]
+               ids["feed_token"], ids["api_token"], ids["reset_token"], A_SSO_SUBJECT]
     world = World(app, users, ids, markers)
     for role in ROLES + ("librarian_x",):
         client = app.test_client()

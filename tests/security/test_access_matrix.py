@@ -56,9 +56,24 @@ class Rule:
 
 OPEN, OWN, SESSION = Rule("open"), Rule("own"), Rule("session", MANAGERS)
 
+AUTHORING_PAGES = (
+    "/authoring/", "/authoring/new", "/authoring/copy", "/authoring/upload", "/authoring/courses/<slug>",
+    "/authoring/courses/<slug>/settings", "/authoring/courses/<slug>/modules",
+    "/authoring/courses/<slug>/modules/<path:path>", "/authoring/courses/<slug>/modules/<path:path>/move",
+    "/authoring/courses/<slug>/modules/<path:path>/retire", "/authoring/courses/<slug>/autosave/<path:path>",
+    "/authoring/courses/<slug>/modules/<path:path>/quiz", "/authoring/courses/<slug>/modules/<path:path>/bank-quiz",
+    "/authoring/courses/<slug>/preview", "/authoring/courses/<slug>/merge/<path:path>",
+    "/authoring/courses/<slug>/images", "/authoring/courses/<slug>/publish", "/authoring/courses/<slug>/changes",
+    "/authoring/courses/<slug>/discard", "/authoring/courses/<slug>/upstream/<path:path>")
+AUTHORING_MISSING = (
+    "/authoring/courses/<slug>/files/<path:path>", "/authoring/courses/<slug>/quizzes/<path:path>",
+    "/authoring/courses/<slug>/versions/<int:number>", "/authoring/courses/<slug>/versions/<int:number>/rollback",
+    "/authoring/courses/<slug>/download")
+
 RULES: dict[str, Rule] = {
     # Site and accounts
-    "/": OPEN, "/accessibility": OPEN, "/healthz": OPEN, "/session/keepalive": OPEN,
+    "/": Rule("open", why="each person's home shows their own things; staff sections show counts, no names"),
+    "/accessibility": OPEN, "/healthz": OPEN, "/session/keepalive": OPEN,
     "/readyz": Rule("open", why="a load balancer's probe: says only whether each dependency answers"),
     "/metrics": Rule("open", why="the test client's address is 127.0.0.1, which LIT_METRICS_ALLOW admits by "
                                  "default; other addresses get 404 (tests/core/test_operations.py)"),
@@ -69,6 +84,15 @@ RULES: dict[str, Rule] = {
     "/account/people": Rule("staff", STAFF, why="staff look learners up by name (by design)"),
     "/account/calendar": OPEN, "/account/calendar/feed": OPEN, "/account/calendar/feed/revoke": OPEN,
     "/account/api-tokens": OPEN, "/account/api-tokens/<int:token_id>/revoke": OWN,
+    # Single sign-on (the world configures no provider, so start and callback answer 404 to everyone)
+    "/account/sso/start/<provider>": OPEN, "/account/sso/callback/<provider>": OPEN, "/account/sso/sign-out": OPEN,
+    "/account/sso/find": OPEN, "/account/sso/": OPEN, "/account/sso/link/<provider>": OPEN,
+    "/account/sso/mine/<int:identity_id>/unlink": OWN,
+    "/account/saml/metadata": OPEN, "/account/saml/start/<provider>": OPEN, "/account/saml/acs": OPEN,
+    "/account/saml/finish/<token>": Rule("open", why="finishes only the sign-in the same browser started"),
+    "/account/saml/logout": OPEN, "/account/saml/sls": OPEN,
+    **{path: Rule("staff", frozenset({"admin"}), why="administrators manage everyone's linked sign-ins") for path in (
+        "/account/sso/identities", "/account/sso/identities/<int:identity_id>/unlink")},
     # Administration
     **{path: Rule("staff", frozenset({"admin"})) for path in (
         "/admin/", "/admin/audit", "/admin/outbox", "/admin/outbox/<int:message_id>", "/admin/registration",
@@ -100,7 +124,7 @@ RULES: dict[str, Rule] = {
     "/courses/<slug>/tests/<phase>/start": OPEN, "/courses/<slug>/tests/pre/skip": OPEN, "/learning": OPEN,
     # Pre/post assessment
     "/assessments/attempts/<int:entry_id>": OWN, "/assessments/attempts/<int:entry_id>/answers/<key>": OWN,
-    "/assessments/attempts/<int:entry_id>/done": OWN,
+    "/assessments/attempts/<int:entry_id>/done": OWN, "/assessments/attempts/<int:entry_id>/hand-in": OWN,
     "/assessments/courses/<slug>/pairs.csv": Rule("staff", MANAGERS, why="librarians see pseudonyms, not names"),
     "/assessments/courses/<slug>/summary": Rule("staff", MANAGERS, why="librarians see pseudonyms, not names"),
     **{path: SESSION for path in (
@@ -113,7 +137,7 @@ RULES: dict[str, Rule] = {
     # Bookings (learners) and feeds
     "/sessions": OPEN, "/sessions/<int:session_id>": OPEN, "/sessions/<int:session_id>/book": OPEN,
     "/sessions/<int:session_id>/cancel": OPEN, "/sessions/<int:session_id>/check-in": OPEN,
-    "/sessions/<int:session_id>/feedback": OPEN, "/bookings": OPEN,
+    "/sessions/<int:session_id>/feedback": OPEN, "/bookings": OPEN, "/bookings/<int:booking_id>/calendar.ics": OWN,
     "/feeds/<token>.ics": Rule("capability", frozenset(ROLES),
                                why="the secret feed address is the credential (tested on its own below)"),
     "/feeds/sessions.ics": OPEN,
@@ -129,7 +153,11 @@ RULES: dict[str, Rule] = {
     "/reports": Rule("session", MANAGERS, query="?session={session_id}"),
     "/reports/<kind>": Rule("session", MANAGERS, query="?session={session_id}"),
     "/reports/<kind>.<fmt>": Rule("session", MANAGERS, query="?session={session_id}"),
-    "/reports/comments/<int:response_id>/<action>": SESSION,
+    "/reports/<kind>/charts/<section>-<int:number>.svg": Rule("session", MANAGERS, query="?session={session_id}"),
+    "/reports/<kind>/<section>": Rule("session", MANAGERS, query="?session={session_id}"),
+    "/reports/<kind>/methods": Rule("staff", STAFF, why="how each report's figures are worked out: the same "
+                                                        "text for all staff, no data"),
+    "/reports/comments": SESSION,
     # Saved searches and exercise answers
     "/searches": OPEN, "/searches/new": OPEN, "/searches/<int:search_id>": OWN,
     "/searches/<int:search_id>/appendix.txt": OWN, "/searches/<int:search_id>/delete": OWN,
@@ -141,6 +169,12 @@ RULES: dict[str, Rule] = {
     "/api/v1/sessions": OPEN, "/api/v1/sessions/<int:session_id>": OPEN,
     "/api/v1/sessions/<int:session_id>/bookings": OPEN,
     "/api/v1/reports/<kind>": Rule("session", MANAGERS, query="?session={session_id}"),
+    # Authoring: the courses being written are shared by every author (and admin), like the bank; the world's
+    # authored course is a new one, unpublished, with one module and no quiz or image
+    **{path: Rule("staff", frozenset({"admin"}), why="authoring shows course files, never learners' data")
+       for path in AUTHORING_PAGES},
+    **{path: Rule("staff", why="course files only; the authored course has no such file or version yet")
+       for path in AUTHORING_MISSING},
     # Privacy: people's own data, and the administrators' handling of requests and retention
     "/privacy": OPEN, "/account/your-data": OPEN, "/account/your-data.zip": OPEN,
     **{path: Rule("staff", frozenset({"admin"})) for path in (
@@ -161,16 +195,21 @@ VARIABLES = {
     "session_id": "session_x", "booking_id": "booking", "search_id": "search", "quiz_id": "quiz",
     "question_id": "question", "slot_id": "slot", "instrument_id": "instrument", "message_id": "message",
     "token_id": "api_token_id", "user_id": "user_a", "code": "join_code", "slug": "slug", "module_slug": "module",
-    "request_id": "privacy_request", "review_id": "retention_review",
+    "request_id": "privacy_request", "review_id": "retention_review", "identity_id": "identity",
 }
 CONSTANTS = {"number": "1", "page": "1", "qtype": "essay", "phase": "pre", "filename": "images/venn.svg",
-             "kind": "reaction", "fmt": "csv", "action": "hide", "anything": "no-such-endpoint"}
+             "kind": "reaction", "fmt": "csv", "action": "hide", "anything": "no-such-endpoint",
+             "provider": "uni", "path": "01-introduction.md"}
 OVERRIDES = {
-    "/reports/comments/<int:response_id>/<action>": {"response_id": "survey_response"},
+    **{path: {"slug": "authored"} for path in AUTHORING_PAGES + AUTHORING_MISSING},
+    # Session X's reach report has a chart (its month); "=" gives a value instead of an object's id.
+    "/reports/<kind>/charts/<section>-<int:number>.svg": {"kind": "=reach", "section": "=delivery"},
+    "/reports/<kind>/<section>": {"kind": "=reach", "section": "=delivery"},
     "/bank/responses/<int:response_id>/mark": {"response_id": "essay_response"},
     "/feeds/<token>.ics": {"token": "feed_token"},
     "/account/password/reset/<token>": {"token": "reset_token"},
     "/account/register/<token>": {"token": "registration_token"},
+    "/account/saml/finish/<token>": {"token": "reset_token"},
 }
 #: a form with the fields most routes read, so that a missing check would reach the code that writes
 FORM = {"title": "Changed by someone", "name": "Changed", "comment": "changed", "reason": "changed", "points": "1",
@@ -178,6 +217,14 @@ FORM = {"title": "Changed by someone", "name": "Changed", "comment": "changed", 
         "flag": "1", "action": "remove", "syntax": "pubmed", "search": "x[tiab]", "email": "bob.b@example.org",
         "mode": "closed", "roles": "learner", "code": "XXXXXX", "extra_minutes": "5", "question_key": "x",
         "instrument": "1", "category": "0", "kind": "fixed", "count": "1"}
+
+
+def form_for(world) -> dict:
+    """FORM, with A's survey comment as the one a comment moderation form lists and ticks."""
+    comment = str(world.ids["survey_response"])
+    return FORM | {"listed": comment, "hidden": comment}
+
+
 VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
@@ -185,6 +232,8 @@ def fill(world, rule: str) -> str | None:
     def value(match):
         name = match.group(1)
         key = OVERRIDES.get(rule, {}).get(name) or VARIABLES.get(name)
+        if key and key.startswith("="):
+            return key[1:]
         found = world.ids.get(key) if key else CONSTANTS.get(name)
         if found is None:
             raise KeyError(name)
@@ -230,7 +279,7 @@ def judge(world, rule, method, role, response) -> list[str]:
         if access == "api-token":
             if status != 401:
                 problems.append(f"anonymous API call answered {status}, not 401")
-        elif access != "public":
+        elif access != "public" and not (access == "public-when-allowed" and world.visitors_may_browse):
             if status != 302 or "/account/login" not in response.headers.get("Location", ""):
                 problems.append(f"anonymous visitor not sent to sign in ({status})")
         elif spec.scope in ("own", "session") and status not in DENIED:
@@ -283,7 +332,7 @@ def check_routes(world, only=None) -> tuple[list[str], int, int]:
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             for role in ROLES + (("librarian_x",) if spec.scope == "session" else ()):
                 with rolled_back(app) as connection:
-                    response = world.send(role, method, url, FORM if method != "GET" else None)
+                    response = world.send(role, method, url, form_for(world) if method != "GET" else None)
                     problems = judge(world, rule, method, role, response)
                     if method != "GET" and not entitled_to(spec, role) and response.status_code < 500:
                         refused = response.status_code in (401, 403, 404) or (
@@ -311,6 +360,25 @@ def test_access_matrix(world, capsys):
               f"(+{controls} as librarian X, the facilitator control)")
     assert not failures, f"{len(failures)} of {checked} checks failed:\n" + "\n".join(failures)
     assert checked >= len(ROLES) * len(RULES), f"only {checked} (route, method) x role requests were checked"
+
+
+def test_visitors_are_sent_to_sign_in_when_the_catalogue_is_closed_to_them(world):
+    """With browsing turned off (Administration > Registration), the catalogue and course pages are like any
+    other page that needs an account; with it on (the default, which test_access_matrix covers) visitors see
+    them, and nothing of A's."""
+    from lit_platform.accounts import services as accounts
+    from lit_platform.accounts.models import User
+    from lit_platform.extensions import db
+
+    browsable = {rule.rule for rule in routes(world.app) if access_of(world.app, rule) == "public-when-allowed"}
+    assert browsable == {"/courses", "/courses/<slug>", "/courses/<slug>/glossary"}
+    with world.app.app_context():
+        accounts.set_visitors_may_browse(False, db.session.get(User, world.users["admin"].id))
+        db.session.commit()
+    world.visitors_may_browse = False
+    failures, checked, _ = check_routes(world, only=browsable)
+    assert not failures, "\n".join(failures)
+    assert checked == len(browsable) * len(ROLES)
 
 
 def test_the_matrix_notices_a_missing_ownership_check(world, monkeypatch):

@@ -12,8 +12,6 @@ import logging
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -30,6 +28,7 @@ from lit_platform.extensions import db
 
 from ..conftest import PROJECT_ROOT, Actions, app_config
 from ..factories import PASSWORD, Factories
+from ..servers import free_port, stop, wait_for_port
 
 PRODUCTION = {"LIT_ENV": "production", "LIT_BASE_URL": "https://learning.library.example", "LIT_REDIS_URL": ""}
 
@@ -128,36 +127,6 @@ def test_production_refuses_several_workers_without_redis_and_warns_when_it_cann
 
 # The real deployment: nginx, two gunicorn processes, Redis -------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen, what: str, log: Path | None = None, seconds=60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            detail = log.read_text(errors="replace")[-2000:] if log and log.exists() else ""
-            pytest.fail(f"{what} exited with status {process.returncode}:\n{detail}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    pytest.fail(f"{what} did not listen on port {port} within {seconds} s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-
-
 def find_nginx() -> str | None:
     return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.access(p, os.X_OK)), None)
 
@@ -189,26 +158,6 @@ http {{
     }}
 }}
 """
-
-
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    """A Redis of the test's own, on a free port, keeping nothing on disk."""
-    executable = shutil.which("redis-server")
-    if executable is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server): the proxy test needs Redis")
-    import redis
-
-    port = free_port()
-    folder = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen([executable, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-                                "--appendonly", "no", "--dir", str(folder)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for_port(port, process, "redis-server")
-    url = f"redis://127.0.0.1:{port}/0"
-    redis.Redis.from_url(url).ping()
-    yield url
-    stop(process)
 
 
 def production_environment(database_url: str, redis_url: str, **extra) -> dict:

@@ -62,7 +62,7 @@ def test_a_file_over_the_size_cap_gets_a_clear_413_page(app, librarian_client):
     assert limit and limit <= 10 * 1024 * 1024, "uploads need a size cap (LIT_MAX_UPLOAD_BYTES)"
     response = upload(librarian_client, b"x" * (limit + 1), "big.txt")
     assert response.status_code == 413
-    assert "File too large" in text_of(response) and "Traceback" not in text_of(response)
+    assert "Too large to send" in text_of(response) and "Traceback" not in text_of(response)
     # The cap holds for every form, signed in or not.
     response = app.test_client().post("/account/login", data={"email": "x" * (limit + 1)})
     assert response.status_code == 413
