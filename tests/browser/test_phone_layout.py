@@ -3,10 +3,14 @@
 Each demo account (learner, librarian, manager, admin) follows the links it can reach from the home page,
 one page per kind of address (numbers in the path are treated alike), plus every shipped module page and a
 quiz attempt in progress.
+
+Layout does not depend on the database, so this runs on SQLite only; the access matrix
+(tests/security/test_access_matrix.py) requests every route on PostgreSQL as well.
 """
 import re
 from urllib.parse import urlsplit
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -48,6 +52,7 @@ def widest_elements(page) -> list[str]:
                          + ' right=' + Math.round(e.getBoundingClientRect().right))""")
 
 
+@pytest.mark.parametrize("live_database_url", ["sqlite"], indirect=True, scope="session")
 def test_no_page_scrolls_sideways_at_390_px(browser, live_server, live_app, axe):
     with live_app.app_context():
         set_up_demo(echo=lambda *_: None)

@@ -95,9 +95,15 @@ class Standby:
             log = self.folder / "log"
             raise AssertionError(f"{program} failed: {result.stderr}\n{log.read_text() if log.exists() else ''}")
 
+    @property
+    def slot(self) -> str:
+        return f"lit_standby_{self.port}"
+
     def start(self) -> None:
+        # A replication slot keeps the primary's WAL until the standby has it, however far a busy machine lets
+        # it fall behind.
         self.run("pg_basebackup", "-D", str(self.folder), "-R", "-X", "stream", "--checkpoint=fast",
-                 "-h", "127.0.0.1", "-p", str(self.primary_port), "-U", "postgres")
+                 "-C", "-S", self.slot, "-h", "127.0.0.1", "-p", str(self.primary_port), "-U", "postgres")
         # Debian keeps the configuration outside the data folder, so the copy has none of its own.
         config = [f"port = {self.port}", "listen_addresses = '127.0.0.1'",
                   f"unix_socket_directories = '{self.folder}'", "hot_standby = on", "shared_buffers = 16MB",
@@ -134,6 +140,9 @@ def replica(tmp_path_factory):
         if binaries is None or (os.geteuid() == 0 and not shutil.which("runuser")):
             pytest.skip("pg_basebackup and pg_ctl (PostgreSQL server binaries) are not available")
         added_line = allow_replication(connection)
+        # Slots of standbys that an interrupted run left behind would keep the primary's WAL for ever.
+        connection.execute(sa.text("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                                   "WHERE slot_name LIKE 'lit_standby_%' AND NOT active"))
     url = migrated_database("postgresql", tmp_path_factory)
     standby = Standby(binaries, primary_port, settings)
     try:
@@ -141,6 +150,15 @@ def replica(tmp_path_factory):
         yield url, standby.url(sa.engine.make_url(url).database)
     finally:
         standby.stop()
+        with admin.connect() as connection:
+            slot = {"slot": standby.slot}
+            for _ in range(100):  # the primary's sender may take a moment to notice the standby has gone
+                connection.execute(sa.text("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                                           "WHERE slot_name = :slot AND NOT active"), slot)
+                if not connection.execute(sa.text("SELECT 1 FROM pg_replication_slots WHERE slot_name = :slot"),
+                                          slot).first():
+                    break
+                time.sleep(0.1)
         drop_postgres_database(url)
         if added_line:
             with admin.connect() as connection:
@@ -171,12 +189,20 @@ def on(url: str, statement: str, **params):
         engine.dispose()
 
 
-def wait_for_replay(primary: str, standby: str, timeout: float = 60) -> float:
-    """Wait until the standby has replayed everything the primary has written; returns the seconds waited."""
-    target = on(primary, "SELECT pg_current_wal_lsn()::text")
+def replay_state(standby: str) -> str:
+    """What the standby says about its replay, for a failure message."""
+    return on(standby, "SELECT format('received %s, replayed %s, replay %s', pg_last_wal_receive_lsn(), "
+                       "pg_last_wal_replay_lsn(), pg_get_wal_replay_pause_state())")
+
+
+def wait_for_replay(standby: str, target: str, timeout: float = 300) -> float:
+    """Wait until the standby has replayed the primary's WAL up to `target`; returns the seconds waited.
+    The standby replays the whole server, so on a busy machine it works through every other worker's
+    databases too: the timeout only stops a standby that is stuck, not one that is slow."""
     started = time.monotonic()
     while not on(standby, "SELECT pg_last_wal_replay_lsn() >= CAST(:lsn AS pg_lsn)", lsn=target):
-        assert time.monotonic() - started < timeout, "the standby did not catch up"
+        assert time.monotonic() - started < timeout, \
+            f"the standby did not replay up to {target} in {timeout:.0f} s: {replay_state(standby)}"
         time.sleep(0.05)
     return time.monotonic() - started
 
@@ -195,8 +221,10 @@ def test_the_learning_report_reads_the_standby_once_it_has_caught_up(replica, re
     # The workshop's tests are committed on the primary, but the paused standby has not replayed them:
     # the report, read from the standby, does not have them yet.
     assert learning_json(manager)["summary"]["data"]["counts"]["took_pre"] == 0
+    # Everything the workshop committed is before this point of the primary's WAL.
+    committed_up_to = on(primary, "SELECT pg_current_wal_lsn()::text")
     on(standby, "SELECT pg_wal_replay_resume()")
-    waited = wait_for_replay(primary, standby)
+    waited = wait_for_replay(standby, committed_up_to)
     print(f"\nstandby caught up {waited:.2f} s after replay resumed")
     summary = learning_json(manager)["summary"]["data"]
     assert summary["counts"]["paired"] == 6 and summary["paired"]["n"] == 6
