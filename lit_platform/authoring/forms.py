@@ -60,7 +60,7 @@ class UploadForm(FlaskForm):
 
 
 class AddModuleForm(FlaskForm):
-    title = StringField("New module title", filters=[_strip], validators=[DataRequired("Enter a title."),
+    module_title = StringField("New module title", filters=[_strip], validators=[DataRequired("Enter a title."),
                                                                            Length(max=200)])
     submit = SubmitField("Add module")
 

@@ -7,12 +7,14 @@ from pathlib import PurePosixPath
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
+from wtforms import FieldList, FormField
 
 from ..core.markdown import render_document
 from ..courses.importer import link_definitions
 from ..extensions import db
 from . import pages, services
-from .forms import AttachQuizForm, ImageForm, MergeForm, ModuleForm, QuizForm, WriteQuizForm, read_module
+from .forms import (AttachQuizForm, ImageForm, MergeForm, ModuleForm, QuizForm, SettingsForm, WriteQuizForm,
+                    read_module)
 from .models import CourseSource
 from .views import COURSE, _draft_file, _refused, _source, authors_only, bp
 
@@ -80,27 +82,64 @@ def _module_page(source, path, current, form, status=200, attach_form=None, prev
                            attach_form=attach_form), status
 
 
+CONFLICT_MESSAGES = {
+    ModuleForm: "Someone else saved this module while you were editing. Your text is still here and nothing was "
+                "overwritten: choose “Compare and merge” to see both.",
+    QuizForm: "Someone else saved this quiz while you were editing. Your text is still here and nothing was "
+              "overwritten: choose “Compare and merge” to see both.",
+    SettingsForm: "Someone else saved the settings while you were editing: yours were not saved and nothing was "
+                  "overwritten. Copy what you changed, then reload the page to see theirs.",
+}
+
+
+def _autosaved_text(source, path):
+    """(the posted form, the file text it makes, the draft file) for a module, a quiz file or course.yaml."""
+    if path == "course.yaml":
+        current, form = _draft_file(source, path), SettingsForm()
+        return form, (lambda: form.file_text(current.text)), current
+    if path.startswith("quizzes/") and path.endswith(".yaml"):
+        current, form = _draft_file(source, path), QuizForm()
+        return form, (lambda: form.text.data), current
+    current, form = _module_file(source, path), ModuleForm()
+    return form, (lambda: form.file_text(current.text)), current
+
+
 @bp.route(f"{COURSE}/autosave/<path:path>", methods=["POST"])
 @authors_only
 def autosave(slug, path):
-    """Save the module editor's fields (sent by fetch); 409 when someone else saved since `base_revision`."""
+    """Save an editor's fields (sent by fetch as the author types, and when the tab closes): a module, a quiz
+    file or the course settings. 409 when someone else saved since `base_revision`; 400 with the reason when
+    the fields cannot be saved as they are."""
     source = _source(slug)
-    current = _module_file(source, path)
-    form = ModuleForm()
+    form, text, current = _autosaved_text(source, path)
     if not form.validate_on_submit():
-        return jsonify(saved=False, message="Not saved: " + " ".join(
-            message for messages in form.errors.values() for message in messages)), 400
+        return jsonify(saved=False, message="Not saved: " + " ".join(_messages(form))), 400
     try:
-        saved = services.save_file(source, path, form.file_text(current.text), int(form.base_revision.data or 0),
-                                   current_user)
+        saved = services.save_file(source, path, text(), int(form.base_revision.data or 0), current_user)
     except services.EditConflict as conflict:
         return jsonify(saved=False, revision=conflict.current_file.revision,
-                       message="Someone else saved this module while you were editing. Your text is still here "
-                               "and nothing was overwritten: choose “Compare and merge” to see both."), 409
+                       message=CONFLICT_MESSAGES[type(form)]), 409
     except services.AuthoringError as error:
         return jsonify(saved=False, message=f"Not saved: {error}. Copy your text before leaving this page."), 400
     db.session.commit()
-    return jsonify(saved=True, revision=getattr(saved, "revision", None), message="Draft saved.")
+    message = "Draft saved."
+    if isinstance(form, QuizForm) and (problems := pages.check_quiz(path, form.text.data).problems):
+        message = (f"Draft saved, with {len(problems)} problem{'s' if len(problems) != 1 else ''}: "
+                   "the course cannot be published until they are fixed (save to see them).")
+    return jsonify(saved=True, revision=getattr(saved, "revision", current.revision), message=message)
+
+
+def _messages(form) -> list[str]:
+    """A form's error messages in field order, those of nested forms (the settings' outcome rows) included.
+    Read from the fields: a form's `errors` does not show messages its `validate` added after the fields ran."""
+    messages = []
+    for field in form:
+        if isinstance(field, FieldList):
+            for entry in field:
+                messages += _messages(entry.form) if isinstance(entry, FormField) else entry.errors
+        else:
+            messages += field.errors
+    return messages
 
 
 @bp.route(f"{COURSE}/preview", methods=["POST"])
@@ -188,7 +227,8 @@ def draft_file(slug, path):
 @bp.route(f"{COURSE}/quizzes/<path:path>", methods=["GET", "POST"])
 @authors_only
 def edit_quiz(slug, path):
-    """The quiz file as YAML; a file with problems is shown with them and not saved."""
+    """The quiz file as YAML. A file with problems is saved in the draft all the same (as autosave does, so no
+    work is lost) and shown with its problems; publishing refuses the course until they are fixed."""
     source = _source(slug)
     if not path.startswith("quizzes/") or not path.endswith(".yaml"):
         abort(404)
@@ -196,8 +236,7 @@ def edit_quiz(slug, path):
     form = QuizForm()
     if request.method == "GET":
         form.text.data, form.base_revision.data = current.text, str(current.revision)
-    check = pages.check_quiz(path, form.text.data or "")
-    if form.validate_on_submit() and not check.problems:
+    elif form.validate_on_submit():
         try:
             services.save_file(source, path, form.text.data, int(form.base_revision.data or 0), current_user)
         except services.EditConflict as conflict:
@@ -206,10 +245,16 @@ def edit_quiz(slug, path):
             form.text.errors.append(str(error))
         else:
             db.session.commit()
-            flash("Quiz saved in the draft.", "success")
+            problems = pages.check_quiz(path, form.text.data).problems
+            if problems:
+                flash(f"Quiz saved in the draft with {len(problems)} problem{'s' if len(problems) != 1 else ''}: "
+                      "the course cannot be published until they are fixed.", "error")
+            else:
+                flash("Quiz saved in the draft.", "success")
             return redirect(url_for("authoring.edit_quiz", slug=slug, path=path))
+    check = pages.check_quiz(path, form.text.data or "")
     return render_template("authoring/quiz.html", source=source, path=path, form=form, check=check), \
-        400 if request.method == "POST" else 200
+        400 if form.errors else 200
 
 
 @bp.route(f"{COURSE}/modules/<path:path>/quiz", methods=["POST"])

@@ -141,9 +141,9 @@ def add_module(slug):
     form = AddModuleForm()
     if form.validate_on_submit():
         try:
-            path = services.add_module(source, form.title.data, current_user)
+            path = services.add_module(source, form.module_title.data, current_user)
         except services.AuthoringError as error:
-            form.title.errors.append(str(error))
+            form.module_title.errors.append(str(error))
         else:
             db.session.commit()
             flash("Module added.", "success")

@@ -198,10 +198,74 @@ def test_the_quiz_editor_shows_problems_with_lines_and_item_writing_findings(app
         as_text=True)
     page = local_copy.get(url).get_data(as_text=True)
     assert "Item-writing checks" in page
-    broken = Actions(local_copy).post(url, {"text": "key: x\ntitle: t\nquestions:\n  - key: q1\n    type: nonsense\n",
-                                            "base_revision": "1"}, page=url)
-    text = broken.get_data(as_text=True)
-    assert broken.status_code == 400 and "line" in text and "quizzes/02-boolean.yaml" in text
+    broken_text = "key: x\ntitle: t\nquestions:\n  - key: q1\n    type: nonsense\n"
+    broken = Actions(local_copy).post(url, {"text": broken_text, "base_revision": "1"}, page=url)
+    # Kept in the draft (no work is lost), shown with its problems, and the course cannot be published.
+    assert broken.status_code == 302 and draft_text(app, "quizzes/02-boolean.yaml") == broken_text
+    text = local_copy.get(url).get_data(as_text=True)
+    assert "saved in the draft with" in text and "cannot be published until they are fixed" in text
+    assert "line" in text and "quizzes/02-boolean.yaml" in text
+    refused = Actions(local_copy).post(f"{COPY}/publish", {"note": "With a broken quiz"}, page=COPY)
+    assert refused.status_code == 400 and "quizzes/02-boolean.yaml" in refused.get_data(as_text=True)
+
+
+def quiz_fields(client, url):
+    html = client.get(url).get_data(as_text=True)
+    return {"csrf_token": csrf_token_from(html),
+            "base_revision": re.search(r'name="base_revision" type="hidden" value="(\d+)"', html).group(1),
+            "text": html_module.unescape(re.search(r'<textarea[^>]*id="text"[^>]*>\r?\n?(.*?)</textarea>', html,
+                                                   re.S).group(1))}
+
+
+def test_the_quiz_editor_autosaves_even_a_half_written_file_and_warns_of_a_second_author(app, local_copy,
+                                                                                        sign_in):
+    url = f"{COPY}/quizzes/quizzes/02-boolean.yaml"
+    autosave = f"{COPY}/autosave/quizzes/02-boolean.yaml"
+    assert f'data-autosave="{autosave}"' in local_copy.get(url).get_data(as_text=True)
+    mine = quiz_fields(local_copy, url)
+    half_written = mine["text"] + "  - key: half\n    type: single_choice\n"
+    saved = local_copy.post(autosave, data={**mine, "text": half_written})
+    result = saved.get_json()
+    assert saved.status_code == 200 and result["saved"] and "problem" in result["message"]
+    assert draft_text(app, "quizzes/02-boolean.yaml") == half_written
+    other, _ = sign_in("author", email="bo@example.org", name="Bo Author")
+    stale = local_copy.post(autosave, data={**mine, "text": mine["text"] + "# from the old revision\n"})
+    assert stale.status_code == 409 and "Someone else saved this quiz" in stale.get_json()["message"]
+    assert draft_text(app, "quizzes/02-boolean.yaml") == half_written
+    theirs = quiz_fields(other, url)
+    assert other.post(autosave, data={**theirs, "text": mine["text"]}).get_json()["saved"]
+    assert draft_text(app, "quizzes/02-boolean.yaml") == mine["text"]
+
+
+def settings_fields(client) -> dict:
+    html = client.get(COPY).get_data(as_text=True)
+    form = html[html.index('id="settings"'):html.index('id="publish"')]
+    fields = {"csrf_token": csrf_token_from(html),
+              "base_revision": re.search(r'name="base_revision" type="hidden" value="(\d+)"', form).group(1)}
+    for name, value in re.findall(r'<input[^>]* name="([^"]+)"[^>]* value="([^"]*)"', form):
+        if name not in fields and 'type="checkbox"' not in name:
+            fields[name] = html_module.unescape(value)
+    for name, value in re.findall(r'<textarea[^>]* name="([^"]+)"[^>]*>\r?\n?(.*?)</textarea>', form, re.S):
+        fields[name] = html_module.unescape(value)
+    return fields
+
+
+def test_the_settings_autosave_keeps_valid_changes_and_says_why_it_cannot_keep_others(app, local_copy):
+    autosave = f"{COPY}/autosave/course.yaml"
+    assert f'data-autosave="{autosave}"' in local_copy.get(COPY).get_data(as_text=True)
+    fields = settings_fields(local_copy)
+    saved = local_copy.post(autosave, data={**fields, "title": "Searching at Fenwick Library"})
+    assert saved.status_code == 200 and saved.get_json()["saved"]
+    assert "title: Searching at Fenwick Library" in draft_text(app, "course.yaml")
+    fields["base_revision"] = str(saved.get_json()["revision"])
+    empty = local_copy.post(autosave, data={**fields, "title": ""})
+    assert empty.status_code == 400 and empty.get_json()["message"] == "Not saved: Enter a title."
+    half = local_copy.post(autosave, data={**fields, "outcomes-0-text": ""})
+    assert half.status_code == 400 and "Give both a code and the outcome's text." in half.get_json()["message"]
+    assert "title: Searching at Fenwick Library" in draft_text(app, "course.yaml")
+    stale = local_copy.post(autosave, data={**fields, "base_revision": "1", "title": "Old tab"})
+    assert stale.status_code == 409 and "Someone else saved the settings" in stale.get_json()["message"]
+    assert "Old tab" not in draft_text(app, "course.yaml")
 
 
 def test_an_administrator_grants_the_author_role_on_the_user_page(app, sign_in, make):
@@ -313,12 +377,12 @@ def test_a_new_course_starts_with_a_module_and_the_draft_can_be_discarded(app, a
     assert response.headers["Location"].endswith("/authoring/courses/our-course")
     page = client.get("/authoring/courses/our-course").get_data(as_text=True)
     assert "Our course" in page and "Introduction" in page and "Discard the draft" not in page
-    response = Actions(client).post("/authoring/courses/our-course/modules", {"title": "Finding books"},
+    response = Actions(client).post("/authoring/courses/our-course/modules", {"module_title": "Finding books"},
                                     page="/authoring/courses/our-course")
     assert response.headers["Location"].endswith("/authoring/courses/our-course/modules/02-finding-books.md")
     assert Actions(client).post("/authoring/courses/our-course/publish", {"note": "First"},
                                 page="/authoring/courses/our-course").status_code == 302
-    Actions(client).post("/authoring/courses/our-course/modules", {"title": "Finding articles"},
+    Actions(client).post("/authoring/courses/our-course/modules", {"module_title": "Finding articles"},
                          page="/authoring/courses/our-course")
     page = client.get("/authoring/courses/our-course").get_data(as_text=True)
     assert "Finding articles" in page and "Discard the draft" in page

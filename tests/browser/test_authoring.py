@@ -2,6 +2,7 @@
 authors editing one module are warned and nothing is overwritten; the course goes out and back in as a zip."""
 import io
 import shutil
+import time
 import zipfile
 
 import pytest
@@ -231,3 +232,30 @@ def test_a_module_without_a_quiz_gets_one_written_in_place(page, live_app, axe):
     expect(page.get_by_text("Quiz saved in the draft.")).to_be_visible()
     page.goto("/authoring/courses/our-course/modules/01-introduction.md")
     expect(page.get_by_role("link", name="Edit this module's quiz")).to_be_visible()
+    # The quiz editor saves as the author types, even a question not yet finished, and says it has problems.
+    page.get_by_role("link", name="Edit this module's quiz").click()
+    quiz = page.get_by_label("Quiz file (YAML)")
+    quiz.focus()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("\n  - key: unfinished\n")
+    status = page.locator("[data-save-status]")
+    expect(status).to_contain_text("Draft saved, with")
+    expect(status).to_contain_text("cannot be published")
+    with live_app.app_context():
+        source = db.session.scalar(select(CourseSource).where(CourseSource.course_slug == "our-course"))
+        assert "key: unfinished" in services.read_text(source, "quizzes/01-introduction.yaml")
+
+    # The settings too; and leaving the page within the autosave delay still keeps the last change.
+    page.goto("/authoring/courses/our-course")
+    page.get_by_label("Summary").fill("Finding and judging sources at Fenwick Library.")
+    expect(page.locator("[data-save-status]")).to_contain_text("Draft saved")
+    page.get_by_label("Title (required)", exact=True).fill("Our course at Fenwick Library")
+    page.goto("/authoring/")
+    with live_app.app_context():
+        source = db.session.scalar(select(CourseSource).where(CourseSource.course_slug == "our-course"))
+        deadline = time.monotonic() + 30
+        while "Fenwick Library" not in services.read_text(source, "course.yaml").split("summary")[0]:
+            assert time.monotonic() < deadline, "the change made just before leaving was not saved"
+            time.sleep(0.2)
+            db.session.expire_all()
+        assert "Finding and judging sources at Fenwick Library." in services.read_text(source, "course.yaml")
