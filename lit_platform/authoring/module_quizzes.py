@@ -5,20 +5,28 @@ files: it can be downloaded as a zip, changed, and uploaded again.
 """
 from __future__ import annotations
 
+import copy
+import re
+from pathlib import Path, PurePosixPath
+
 import yaml
+from flask import current_app
 from sqlalchemy import select
 
 from ..audit import record_event
+from ..courses.files import file_from_sources
 from ..courses.loader import MODULE_FILE
 from ..extensions import db
 from ..quizzes.files import TYPE_FIELDS
 from ..quizzes.models import Quiz
 from . import files as course_files
-from .drafts import AuthoringError, draft_files, put_file, question_key_owners
+from .drafts import AuthoringError, draft, draft_files, put_file, question_key_owners
 from .models import CourseSource
 
 #: the question types a course's quiz file can hold (the bank's other types have no file form yet)
 FILE_TYPES = set(TYPE_FIELDS)
+#: an image of a course as an imported question points at it on the site
+COURSE_IMAGE = re.compile(r"^/courses/([a-z0-9]+(?:-[a-z0-9]+)*)/files/(images/[^/]+)$")
 
 
 def _module(source: CourseSource, module_path: str) -> tuple[dict[str, bytes], str, dict]:
@@ -102,7 +110,7 @@ def bank_quizzes() -> list[Quiz]:
 
 
 def _percent(weight) -> float | int:
-    value = round(float(weight or 0) * 100, 4)
+    value = round(float(weight or 0) * 100, 8)
     return int(value) if value == int(value) else value
 
 
@@ -110,12 +118,21 @@ def _spec_fields(qtype: str, spec: dict) -> dict:
     """The type's fields as a quiz file writes them (the reverse of quizzes/files.py's reading)."""
     if qtype in ("single_choice", "multiple_response"):
         choices = []
+        correct_count = sum(1 for choice in spec.get("choices") or [] if float(choice.get("weight") or 0) > 0)
         for choice in spec.get("choices") or []:
             item = {"text": choice.get("text", "")}
             weight = float(choice.get("weight") or 0)
             if weight > 0:
                 item["correct"] = True
-            item["weight"] = _percent(weight)
+            # The weight the file would give the choice without one (an equal share of the marks for each
+            # correct choice of a multiple-response question) is left out, so it reads back exactly: a third
+            # written as 33.3333 % would score a full answer 99.9999 %.
+            if qtype == "multiple_response" and correct_count:
+                implied = (1 if weight > 0 else -1) / correct_count
+            else:
+                implied = 1.0 if weight > 0 else 0.0
+            if abs(weight - implied) > 1e-9:
+                item["weight"] = _percent(weight)
             if choice.get("feedback"):
                 item["feedback"] = choice["feedback"]
             choices.append(item)
@@ -149,7 +166,7 @@ def _spec_fields(qtype: str, spec: dict) -> dict:
         return {k: spec[k] for k in ("guidance", "min_words") if spec.get(k) not in (None, "")}
     if qtype == "description":
         return {}
-    return dict(spec)  # the performance exercises: their spec is the file's fields
+    return copy.deepcopy(spec)  # the performance exercises: their spec is the file's fields
 
 
 def _question_entry(question, key: str, outcome: str) -> dict:
@@ -229,7 +246,43 @@ def attach_bank_quiz(source: CourseSource, module_path: str, quiz_id: int, actor
     quiz_key = f"{_prefix(source)}.{quiz_path[len('quizzes/'):-len('.yaml')]}"
     content = quiz_file_from_bank(quiz, quiz_key, source.course_slug, _prefix(source), _course_outcomes(files),
                                   _outcome_for(meta, files))
+    _copy_images(source, content["questions"], actor)
     _write(source, module_path, text, quiz_path, content, actor)
     record_event("authoring.quiz_attached", actor, "course_source", source.id, path=quiz_path, module=module_path,
                  quiz=quiz.key)
     return quiz_path
+
+
+def _course_image(slug: str, path: str) -> bytes | None:
+    """An image of a course: from its folder among the shipped courses, or from another file source."""
+    folder = (Path(current_app.config["LIT_COURSES_PATH"]) / slug).resolve()
+    file = (folder / path).resolve()
+    if (folder / "course.yaml").is_file():
+        return file.read_bytes() if file.is_relative_to(folder) and file.is_file() else None
+    return file_from_sources(slug, path)
+
+
+def _copy_images(source: CourseSource, questions: list[dict], actor) -> None:
+    """Copy the images the questions show (a lateral-reading source's screenshot, say) from the course they came
+    from into the draft's images/, and point the questions at the copies, so the course stands on its own.
+
+    :raises AuthoringError: an image that cannot be found.
+    """
+    existing = {path: found.content for path, found in draft(source).items() if path.startswith("images/")}
+    for entry in questions:
+        shown = entry.get("source")
+        match = COURSE_IMAGE.match(str(shown.get("image") or "")) if isinstance(shown, dict) else None
+        if match is None:
+            continue
+        content = _course_image(match.group(1), match.group(2))
+        if content is None:
+            raise AuthoringError(f"The image {match.group(2)} of question {entry['key']} cannot be found in the "
+                                 f"course {match.group(1)}")
+        name = PurePosixPath(match.group(2))
+        path, n = str(name), 2
+        while path in existing and existing[path] != content:
+            path, n = f"images/{name.stem}-{n}{name.suffix}", n + 1
+        if path not in existing:
+            put_file(source, path, content, actor)
+            existing[path] = content
+        shown["image"] = path

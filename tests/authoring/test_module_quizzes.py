@@ -107,3 +107,49 @@ def test_a_bank_quiz_the_course_format_cannot_hold_is_refused_by_name(ctx, autho
     # Nothing was written.
     assert sorted(services.draft(source)) == ["01-introduction.md", "course.yaml"]
     assert db.session.scalar(select(Question).where(Question.key == "bank.one")) is not None
+
+
+def test_every_question_type_of_the_shipped_quizzes_survives_being_attached_from_the_bank(ctx, author, tmp_path,
+                                                                                          courses_path):
+    """Each question of the shipped courses' quizzes, performance exercises included, put in a bank quiz and
+    attached to a module, reads back from the written quiz file as it was: only the outcome becomes the course's
+    own, the key gets the course's prefix, and an image it shows is copied into the course."""
+    from dataclasses import replace
+
+    from lit_platform.courses.loader import read_course
+    from lit_platform.quizzes.files import read_quiz_file
+
+    originals = []
+    for folder in sorted(path.parent for path in courses_path.glob("*/course.yaml")):
+        course, problems = read_course(folder)
+        assert problems == [], folder
+        originals += [item for module in course.modules if module.quiz for item in module.quiz.questions]
+    assert {item.data.type for item in originals} >= {"search_strategy", "appraisal_checklist", "lateral_reading",
+                                                      "matching", "ordering", "numerical", "essay"}
+    images = [item.data.spec["source"]["image"] for item in originals if item.data.spec.get("source", {}).get("image")]
+    assert images and all(image.startswith("/courses/") for image in images)
+    category = bank.find_or_create_category("Shipped")
+    quiz = bank.save_quiz("every-type", {"title": "Every type", "feedback_mode": "deferred"})
+    bank.set_fixed_questions(quiz, [bank.save_question(item.key, category, item.data)[0] for item in originals])
+    quiz.is_published = True
+    source = services.new_course("our-course", "Our course", author)
+    quiz_path = services.attach_bank_quiz(source, "01-introduction.md", quiz.id, author)
+
+    written = tmp_path / "quiz.yaml"
+    written.write_text(services.read_text(source, quiz_path), "utf-8")
+    definition, problems = read_quiz_file(written)
+    assert problems == []
+    # The shipped courses' keys are theirs: the copies get the course's prefix.
+    assert [item.key for item in definition.questions] == [files.prefixed(item.key, "our-course")
+                                                           for item in originals]
+    for original, copied in zip(originals, definition.questions):
+        expected = replace(original.data, outcome="O1", tags=sorted(original.data.tags))
+        if image := original.data.spec.get("source", {}).get("image"):
+            slug, path = image.split("/")[2], image.split("/files/")[1]
+            # Copied, and cleaned as every SVG written to a draft is.
+            assert services.read_text(source, path).encode() == services.sanitise_svg(
+                (courses_path / slug / path).read_bytes())
+            expected = replace(expected, spec={**expected.spec, "source": {**expected.spec["source"], "image": path}})
+        # Tags are a set: the bank keeps them sorted.
+        assert replace(copied.data, tags=sorted(copied.data.tags)) == expected, original.key
+    _check(source)
