@@ -16,7 +16,7 @@ from . import pages, services
 from .forms import (AttachQuizForm, ImageForm, MergeForm, ModuleForm, QuizForm, SettingsForm, WriteQuizForm,
                     read_module)
 from .models import CourseSource
-from .views import COURSE, _draft_file, _refused, _source, authors_only, bp
+from .views import COURSE, REFUSED, _draft_file, _source, authors_only, bp, carry_out
 
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 
@@ -196,15 +196,11 @@ def images(slug):
     source = _source(slug)
     form = ImageForm()
     snippet = None
-    if form.validate_on_submit():
-        try:
-            snippet = services.save_image(source, form.file.data.filename, form.file.data.read(), form.alt.data,
-                                          current_user)
-        except services.AuthoringError as error:
-            form.file.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash("Image uploaded. Copy the Markdown below into a module where it belongs.", "success")
+    if form.validate_on_submit() and (saved := carry_out(lambda: services.save_image(
+            source, form.file.data.filename, form.file.data.read(), form.alt.data, current_user), form.file)) \
+            is not REFUSED:
+        snippet = saved
+        flash("Image uploaded. Copy the Markdown below into a module where it belongs.", "success")
     paths = [path for path in services.draft(source) if path.startswith("images/")]
     return render_template("authoring/images.html", source=source, form=form, snippet=snippet, paths=paths), \
         400 if form.errors else 200
@@ -263,15 +259,10 @@ def write_quiz(slug, path):
     """A new quiz for the module, from a skeleton, opened in the quiz editor."""
     source = _source(slug)
     _module_file(source, path)
-    if WriteQuizForm().validate_on_submit():
-        try:
-            quiz_path = services.write_new_quiz(source, path, current_user)
-        except services.AuthoringError as error:
-            _refused(error)
-        else:
-            db.session.commit()
-            flash("Quiz written in the draft: replace the example question with your own.", "success")
-            return redirect(url_for("authoring.edit_quiz", slug=slug, path=quiz_path))
+    if WriteQuizForm().validate_on_submit() and (
+            quiz_path := carry_out(lambda: services.write_new_quiz(source, path, current_user))) is not REFUSED:
+        flash("Quiz written in the draft: replace the example question with your own.", "success")
+        return redirect(url_for("authoring.edit_quiz", slug=slug, path=quiz_path))
     return redirect(url_for("authoring.edit_module", slug=slug, path=path))
 
 
@@ -283,15 +274,10 @@ def attach_quiz(slug, path):
     current = _module_file(source, path)
     form = AttachQuizForm()
     form.quiz.choices = [(0, "Choose a quiz")] + [(q.id, q.title) for q in services.bank_quizzes()]
-    if form.validate_on_submit():
-        try:
-            quiz_path = services.attach_bank_quiz(source, path, form.quiz.data, current_user)
-        except services.AuthoringError as error:
-            form.quiz.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash("Quiz attached: its questions are now part of this course's draft.", "success")
-            return redirect(url_for("authoring.edit_quiz", slug=slug, path=quiz_path))
+    if form.validate_on_submit() and (quiz_path := carry_out(
+            lambda: services.attach_bank_quiz(source, path, form.quiz.data, current_user), form.quiz)) is not REFUSED:
+        flash("Quiz attached: its questions are now part of this course's draft.", "success")
+        return redirect(url_for("authoring.edit_quiz", slug=slug, path=quiz_path))
     module_form = ModuleForm(formdata=None)
     module_form.load(current.text, current.revision)
     return _module_page(source, path, current, module_form, status=400, attach_form=form)

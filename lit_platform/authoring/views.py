@@ -32,6 +32,27 @@ def _refused(error) -> None:
     flash(str(getattr(error, "message", None) or error), "error")
 
 
+#: what carry_out returns when the service refused
+REFUSED = object()
+
+
+def carry_out(call, field=None):
+    """Run a service call and commit what it did. When the service refuses (AuthoringError), nothing is committed
+    and the reason goes beside `field`, or is flashed when there is no field to put it by; returns REFUSED then.
+    (Saving a file, which can end in a merge page, and publishing, which can end in a page of problems, handle
+    their refusals themselves.)"""
+    try:
+        result = call()
+    except services.AuthoringError as error:
+        if field is None:
+            _refused(error)
+        else:
+            field.errors.append(str(error))
+        return REFUSED
+    db.session.commit()
+    return result
+
+
 # Index, new courses, copies and uploads ----------------------------------------------------------
 
 @bp.route("/")
@@ -45,15 +66,10 @@ def index():
 @authors_only
 def new_course():
     form = NewCourseForm()
-    if form.validate_on_submit():
-        try:
-            source = services.new_course(form.slug.data, form.title.data, current_user)
-        except services.AuthoringError as error:
-            form.slug.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash("Course created as a draft.", "success")
-            return redirect(url_for("authoring.course", slug=source.course_slug))
+    if form.validate_on_submit() and (source := carry_out(
+            lambda: services.new_course(form.slug.data, form.title.data, current_user), form.slug)) is not REFUSED:
+        flash("Course created as a draft.", "success")
+        return redirect(url_for("authoring.course", slug=source.course_slug))
     return render_template("authoring/new.html", form=form)
 
 
@@ -61,15 +77,10 @@ def new_course():
 @authors_only
 def copy():
     form = CopyForm()
-    if form.validate_on_submit():
-        try:
-            source = services.make_local_copy(form.shipped.data, form.slug.data, form.title.data, current_user)
-        except services.AuthoringError as error:
-            form.slug.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash("Local copy made. Learners see it once you publish it.", "success")
-            return redirect(url_for("authoring.course", slug=source.course_slug))
+    if form.validate_on_submit() and (source := carry_out(lambda: services.make_local_copy(
+            form.shipped.data, form.slug.data, form.title.data, current_user), form.slug)) is not REFUSED:
+        flash("Local copy made. Learners see it once you publish it.", "success")
+        return redirect(url_for("authoring.course", slug=source.course_slug))
     return render_template("authoring/index.html", **pages.overview(), copy_form=form,
                            upload_form=UploadForm(), failed_copy=form.shipped.data), 400
 
@@ -78,16 +89,12 @@ def copy():
 @authors_only
 def upload():
     form = UploadForm()
-    if form.validate_on_submit():
-        try:
-            source, changed = services.import_zip(form.file.data.read(), current_user)
-        except services.AuthoringError as error:
-            form.file.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash(f"Uploaded: {changed} file(s) of the draft changed." if changed
-                  else "Uploaded: nothing had changed.", "success")
-            return redirect(url_for("authoring.course", slug=source.course_slug))
+    if form.validate_on_submit() and (uploaded := carry_out(
+            lambda: services.import_zip(form.file.data.read(), current_user), form.file)) is not REFUSED:
+        source, changed = uploaded
+        flash(f"Uploaded: {changed} file(s) of the draft changed." if changed
+              else "Uploaded: nothing had changed.", "success")
+        return redirect(url_for("authoring.course", slug=source.course_slug))
     return render_template("authoring/index.html", **pages.overview(), copy_form=CopyForm(),
                            upload_form=form), 400
 
@@ -139,15 +146,11 @@ def settings(slug):
 def add_module(slug):
     source = _source(slug)
     form = AddModuleForm()
-    if form.validate_on_submit():
-        try:
-            path = services.add_module(source, form.module_title.data, current_user)
-        except services.AuthoringError as error:
-            form.module_title.errors.append(str(error))
-        else:
-            db.session.commit()
-            flash("Module added.", "success")
-            return redirect(url_for("authoring.edit_module", slug=slug, path=path))
+    if form.validate_on_submit() and (path := carry_out(
+            lambda: services.add_module(source, form.module_title.data, current_user), form.module_title)) \
+            is not REFUSED:
+        flash("Module added.", "success")
+        return redirect(url_for("authoring.edit_module", slug=slug, path=path))
     return _course_page(source, 400, module_form=form)
 
 
@@ -159,12 +162,7 @@ def move_module(slug, path):
     direction = request.form.get("direction")
     if direction not in ("up", "down"):
         abort(400)
-    try:
-        services.move_module(source, path, direction, current_user)
-    except services.AuthoringError as error:
-        _refused(error)
-    else:
-        db.session.commit()
+    if carry_out(lambda: services.move_module(source, path, direction, current_user)) is not REFUSED:
         flash(f"Module moved {direction}.", "success")
     return redirect(url_for("authoring.course", slug=slug) + "#modules")
 
@@ -174,12 +172,7 @@ def move_module(slug, path):
 def retire_module(slug, path):
     source = _source(slug)
     _draft_file(source, path)
-    try:
-        services.retire_module(source, path, current_user)
-    except services.AuthoringError as error:
-        _refused(error)
-    else:
-        db.session.commit()
+    if carry_out(lambda: services.retire_module(source, path, current_user)) is not REFUSED:
         flash("Module retired from the draft. Learners keep their progress; publish to take it out of the course.",
               "success")
     return redirect(url_for("authoring.course", slug=slug) + "#modules")
@@ -208,12 +201,7 @@ def publish(slug):
 def discard(slug):
     """Put the draft back to the published version."""
     source = _source(slug)
-    try:
-        changed = services.discard_draft(source, current_user)
-    except services.AuthoringError as error:
-        _refused(error)
-    else:
-        db.session.commit()
+    if (changed := carry_out(lambda: services.discard_draft(source, current_user))) is not REFUSED:
         flash(f"Draft changes discarded ({changed} file(s)): the draft is the published version again.", "success")
     return redirect(url_for("authoring.course", slug=slug))
 
@@ -245,12 +233,7 @@ def changes(slug):
 @authors_only
 def rollback(slug, number):
     source = _source(slug)
-    try:
-        version = services.rollback(source, number, current_user)
-    except services.AuthoringError as error:
-        _refused(error)
-    else:
-        db.session.commit()
+    if (version := carry_out(lambda: services.rollback(source, number, current_user))) is not REFUSED:
         flash(f"Version {number} is published again, as version {version.number}.", "success")
     return redirect(url_for("authoring.course", slug=slug) + "#versions")
 
@@ -273,16 +256,10 @@ def download(slug):
 def merge_upstream(slug, path):
     source = _source(slug)
     form = UpstreamForm()
-    if form.validate_on_submit():
-        try:
-            services.merge_upstream(source, path, form.take.data, current_user)
-        except services.AuthoringError as error:
-            _refused(error)
-        else:
-            db.session.commit()
-            flash(f"{path}: {'took the shipped version' if form.take.data == 'theirs' else 'kept ours'}.", "success")
-    else:
+    if not form.validate_on_submit():
         flash("Choose which version to keep.", "error")
+    elif carry_out(lambda: services.merge_upstream(source, path, form.take.data, current_user)) is not REFUSED:
+        flash(f"{path}: {'took the shipped version' if form.take.data == 'theirs' else 'kept ours'}.", "success")
     return redirect(url_for("authoring.course", slug=slug) + "#upstream")
 
 
